@@ -1,0 +1,28 @@
+"""nbgrader configuration of the NMF course (this folder is the course root).
+
+Run nbgrader from this folder: `nbgrader generate_assignment ex08`, ...
+The gradebook (gradebook.db, SQLite) is created here and never committed.
+"""
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades
+
+from nmf_helpers.nbgrader_hooks import HideHiddenTests
+
+c = get_config()  # noqa: F821 - provided by nbgrader
+
+c.CourseDirectory.course_id = "nmf-course"
+
+# What students get in place of the solutions.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Grading. MovieLens cells of a slow but correct hand-in take tens of seconds:
+# nbgrader's default of 30 s per cell would fail them.
+c.Execute.timeout = 180
+c.Execute.kernel_name = "python3"  # whatever kernel a hand-in names
+c.OverwriteCells.add_missing_cells = True  # deleted grade cells are put back (nbgrader #1770)
+c.Autograde.create_student = True
+
+# Feedback shows why a test failed, never the hidden tests' code.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]

@@ -1,0 +1,77 @@
+"""``nmf-kit``: the instructors' command line."""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _demo(args):
+    from .demo import run_demo
+
+    run_demo(args.workdir, download=not args.offline)
+    return 0
+
+
+def _collect(args):
+    from .collect import DEFAULT_PATTERN, collect
+
+    outcomes = collect(
+        args.downloads, args.course, args.assignment, pattern=args.pattern or DEFAULT_PATTERN, replace=args.replace
+    )
+    counts = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    print("summary: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"))
+    return 1 if counts.get("skipped") else 0
+
+
+def _data(args):
+    from .movielens import MovieLensNotFound, movielens_folder
+
+    try:
+        print(movielens_folder(download=not args.offline))
+    except MovieLensNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _release(args):
+    from .course import ASSIGNMENT, kit_root, nbgrader
+
+    root = kit_root()
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    print(f"regenerated {root / 'release' / ASSIGNMENT}; commit it.")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="nmf-kit", description="The NMF course kit's instructor commands.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="release -> hand-ins -> collect -> autograde -> feedback -> grades")
+    demo.add_argument("--workdir", default="demo-course", help="course folder to create (default: demo-course)")
+    demo.add_argument("--offline", action="store_true", help="never download MovieLens (synthetic if absent)")
+    demo.set_defaults(run=_demo)
+
+    collect = commands.add_parser("collect", help="import LMS downloads (<student>_ex08.zip) into submitted/")
+    collect.add_argument("downloads", type=Path, help="folder of the downloaded .zip archives")
+    collect.add_argument("--course", type=Path, default=Path("."), help="course root (default: here)")
+    collect.add_argument("--assignment", default="ex08")
+    collect.add_argument("--pattern", help="regex with a group 'student_id' matched on each file name")
+    collect.add_argument("--replace", action="store_true", help="replace differing submissions (old ones kept in replaced/)")
+    collect.set_defaults(run=_collect)
+
+    data = commands.add_parser("data", help="print the MovieLens-100k folder, downloading it once if needed")
+    data.add_argument("--offline", action="store_true")
+    data.set_defaults(run=_data)
+
+    release = commands.add_parser("release", help="regenerate release/ex08 from source/ex08 (then commit it)")
+    release.set_defaults(run=_release)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

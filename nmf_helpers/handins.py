@@ -1,0 +1,56 @@
+"""Hand-ins made from the release: the reference solution, or variants with bugs.
+
+A hand-in is the released notebook with its answer cells filled in, as a
+student would fill them. The reference answers are the solution cells of the
+source notebook without the ``### BEGIN/END SOLUTION`` markers; a variant
+replaces some of them (``{grade_id: source}``).
+"""
+
+import copy
+import re
+
+import nbformat
+
+_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+_STUB = "# YOUR CODE HERE"
+
+
+def _is_answer(cell):
+    return cell.metadata.get("nbgrader", {}).get("solution", False)
+
+
+def reference_answers(source_notebook):
+    """``{grade_id: source}`` of every answer cell of the source notebook, markers removed."""
+    notebook = nbformat.read(source_notebook, as_version=4)
+    answers = {}
+    for cell in notebook.cells:
+        if _is_answer(cell):
+            source = _MARKER.sub("", cell.source)
+            if cell.cell_type == "markdown":
+                source = source.replace("**Model answer and marking.** ", "", 1)
+            answers[cell.metadata["nbgrader"]["grade_id"]] = source
+    return answers
+
+
+def fill_answers(release_notebook, answers):
+    """A copy of the released notebook with the answer cells named in ``answers`` filled in.
+
+    Raises KeyError for a grade id that is not an answer cell of the release.
+    """
+    notebook = copy.deepcopy(nbformat.read(release_notebook, as_version=4))
+    ids = {cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells if _is_answer(cell)}
+    unknown = set(answers) - ids
+    if unknown:
+        raise KeyError(f"not answer cells of {release_notebook}: {sorted(unknown)}")
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if _is_answer(cell) and grade_id in answers:
+            cell.source = answers[grade_id]
+    return notebook
+
+
+def make_handin(release_notebook, source_notebook, changes=None):
+    """The reference hand-in, with ``changes`` ({grade_id: source}) applied over it."""
+    answers = reference_answers(source_notebook)
+    answers.update(changes or {})
+    return fill_answers(release_notebook, answers)

@@ -1,0 +1,1 @@
+../../nmf_helpers/movielens.py
