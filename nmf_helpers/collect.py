@@ -23,7 +23,8 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-DEFAULT_PATTERN = r"^(?P<student_id>[A-Za-z0-9][A-Za-z0-9.]*?)[_-]"
+# <student id>_<assignment>.zip or <student id>-<assignment>.zip; the id may hold '.' and '-'.
+DEFAULT_PATTERN = r"^(?P<student_id>[A-Za-z0-9][A-Za-z0-9.-]*?)[_-]{assignment}\b"
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 _KEEP = (".ipynb", ".html")
 
@@ -41,7 +42,9 @@ class Outcome:
 
 
 def _student_id(name, pattern, assignment):
-    match = re.search(pattern, name)
+    if pattern == DEFAULT_PATTERN:
+        pattern = pattern.format(assignment=re.escape(assignment))
+    match = re.search(pattern, name, re.I)
     if not match or "student_id" not in match.groupdict():
         return None
     student = match.group("student_id")

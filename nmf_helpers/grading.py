@@ -40,13 +40,13 @@ __all__ = [
 _allclose, _isfinite, _asarray = np.allclose, np.isfinite, np.asarray
 
 
-class _LibraryCalled(AssertionError):
+class LibraryNMFCalled(AssertionError):
     pass
 
 
 def _tripwire(what):
     def refuse(*args, **kwargs):
-        raise _LibraryCalled(
+        raise LibraryNMFCalled(
             f"non_negative called {what}: implement the multiplicative updates yourself "
             "(numpy only), as the exercise asks."
         )

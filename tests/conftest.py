@@ -31,7 +31,7 @@ def movielens_parent(tmp_path_factory):
     from nmf_helpers.movielens import ENV_DATA
 
     if os.environ.get(ENV_DATA):
-        return Path(os.environ[ENV_DATA])
+        return Path(os.environ[ENV_DATA]).resolve()  # kernels run in other folders
     from nmf_helpers import write_synthetic_movielens
 
     parent = tmp_path_factory.mktemp("synthetic")

@@ -1,0 +1,123 @@
+"""The instructors' pipeline with the real nbgrader: hand-ins -> collect -> autograde -> feedback -> export.
+
+One course is graded once (module fixture): the reference solution, the
+untouched release, a correct variant and faulty variants from the corpus.
+"""
+
+import base64
+import re
+import zipfile
+
+import nbformat
+import pandas as pd
+import pytest
+
+from nmf_helpers.collect import collect
+from nmf_helpers.course import grade_table, nbgrader
+from nmf_helpers.demo import write_handin_zip
+from nmf_helpers.handins import make_handin
+
+from corpus import grade_in_process, variants
+
+pytestmark = pytest.mark.slow
+GRADED_VARIANTS = ("correct_z_first", "bug_rated_included", "bug_ascending", "bug_user_position", "bug_no_clipping", "bug_calls_sklearn")
+
+
+def _test_points(notebook_path):
+    notebook = nbformat.read(notebook_path, as_version=4)
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")
+    }
+
+
+@pytest.fixture(scope="module")
+def graded(released_course, data_env):
+    course = released_course
+    release, source = course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb"
+    corpus = variants()
+    handins = {"reference": make_handin(release, source), "untouched": nbformat.read(release, as_version=4)}
+    for name in GRADED_VARIANTS:
+        handins[name.replace("_", "-")] = make_handin(release, source, corpus[name].ANSWERS)
+    for student, notebook in handins.items():
+        write_handin_zip(notebook, course / "downloads" / f"{student}_ex08.zip")
+    outcomes = collect(course / "downloads", course, log=lambda line: None)
+    nbgrader(course, "autograde", "ex08", env=data_env)
+    nbgrader(course, "generate_feedback", "ex08", env=data_env)
+    nbgrader(course, "export", env=data_env)
+    return course, handins, outcomes
+
+
+def _lost_tests(course, student, points):
+    """Grade ids of the tests a student did not get full points for (from the gradebook)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook("nmf", "ex08", student)
+        return {g.name for g in notebook.grades if g.name in points and (g.auto_score or 0) < g.max_score}
+
+
+def test_every_handin_was_collected(graded):
+    course, handins, outcomes = graded
+    assert sorted(o.student_id for o in outcomes if o.status == "collected") == sorted(handins)
+    for student, notebook in handins.items():  # the zip round-trip keeps the notebook as handed in
+        collected = nbformat.read(course / "submitted" / student / "ex08" / "nmf.ipynb", as_version=4)
+        assert collected == notebook
+        assert (course / "submitted" / student / "ex08" / "nmf.html").stat().st_size > 10_000
+
+
+def test_reference_gets_every_automatic_point_and_release_none(graded):
+    course, _, _ = graded
+    table = grade_table(course).set_index("student")
+    assert table.loc["reference", "tests"] == table.loc["reference", "tests max"] == 12
+    assert table.loc["untouched", "tests"] == 0
+    assert (table["assignment max"] == 20).all()
+    assert table.loc["reference", "manual grading left"]
+
+
+@pytest.mark.parametrize("name", GRADED_VARIANTS)
+def test_variant_loses_exactly_the_points_of_its_tests(graded, name):
+    course, _, _ = graded
+    points = _test_points(course / "source/ex08/nmf.ipynb")
+    variant = variants()[name]
+    lost = _lost_tests(course, name.replace("_", "-"), points)
+    assert lost == set(variant.LOSES)
+    assert lost == grade_in_process(variant.ANSWERS)  # the fast corpus check agrees with nbgrader
+    table = grade_table(course).set_index("student")
+    assert table.loc[name.replace("_", "-"), "tests"] == 12 - sum(points[t] for t in variant.LOSES)
+
+
+def test_feedback_exists_shows_plots_and_hides_hidden_tests(graded):
+    course, handins, _ = graded
+    for student in handins:
+        html = (course / "feedback" / student / "ex08" / "nmf.html").read_text(encoding="utf-8")
+        for secret in ("BEGIN HIDDEN TESTS", "grading.check", "nmf_helpers", "_reference"):
+            assert secret not in html, (student, secret)
+    reference = (course / "feedback/reference/ex08/nmf.html").read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', reference)
+    assert len(images) >= 3 and all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
+    # A failed test is explained in words; a hidden one by its message only.
+    buggy = (course / "feedback/bug-rated-included/ex08/nmf.html").read_text(encoding="utf-8")
+    assert "user 1 rated movies 10 and 30: recommend only the others" in buggy  # the visible test caught it
+    sklearn = (course / "feedback/bug-calls-sklearn/ex08/nmf.html").read_text(encoding="utf-8")
+    assert "implement the multiplicative updates yourself" in sklearn
+
+
+def test_autograded_notebook_keeps_the_hidden_tests_for_instructors(graded):
+    course, _, _ = graded
+    assert "BEGIN HIDDEN TESTS" in (course / "autograded/reference/ex08/nmf.ipynb").read_text()
+
+
+def test_grades_csv_has_one_row_per_student(graded):
+    course, handins, _ = graded
+    grades = pd.read_csv(course / "grades.csv")
+    assert sorted(grades["student_id"]) == sorted(handins)
+    assert (grades["max_score"] == 20).all()
+    assert grades.set_index("student_id").loc["reference", "score"] == 12
+
+
+def test_handin_zip_holds_notebook_and_html(graded):
+    course, _, _ = graded
+    with zipfile.ZipFile(course / "downloads/reference_ex08.zip") as archive:
+        assert sorted(archive.namelist()) == ["nmf.html", "nmf.ipynb"]
