@@ -11,6 +11,9 @@ import re
 
 import nbformat
 
+#: The answer cells that define the graded functions, and the imports they need.
+FUNCTION_CELLS = ("imports", "update_rules", "non_negative", "recommend_movies")
+
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 _STUB = "# YOUR CODE HERE"
 
@@ -54,3 +57,32 @@ def make_handin(release_notebook, source_notebook, changes=None):
     answers = reference_answers(source_notebook)
     answers.update(changes or {})
     return fill_answers(release_notebook, answers)
+
+
+def python_source(cell_source):
+    """Cell source without IPython magics (``%...``, ``!...``), which plain exec cannot run."""
+    return "\n".join(line for line in cell_source.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+def function_namespace(source_notebook, changes=None):
+    """Run the cells that define the graded functions (reference answers with
+    ``changes`` applied) and return the namespace, as the kernel would hold it.
+
+    The notebook's folder is on ``sys.path`` meanwhile, for ``import movielens``.
+    """
+    import sys
+    from pathlib import Path
+
+    notebook = nbformat.read(source_notebook, as_version=4)
+    answers = reference_answers(source_notebook) | (changes or {})
+    folder = str(Path(source_notebook).parent)
+    namespace = {"__name__": "__main__"}
+    sys.path.insert(0, folder)
+    try:
+        for cell in notebook.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in FUNCTION_CELLS:
+                exec(compile(python_source(answers.get(grade_id, cell.source)), grade_id, "exec"), namespace)
+    finally:
+        sys.path.remove(folder)
+    return namespace

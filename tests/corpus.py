@@ -7,12 +7,11 @@ The pipeline tests check, through the real nbgrader, that this agrees.
 """
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import nbformat
 
-from nmf_helpers.handins import reference_answers
+from nmf_helpers.handins import function_namespace, python_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source" / "ex08" / "nmf.ipynb"
@@ -24,7 +23,6 @@ FUNCTION_TESTS = (
     "test_zero_rows_and_columns", "test_reconstruction_error", "test_recommend_unseen",
     "test_recommend_order", "test_recommend_user",
 )  # fmt: skip
-FUNCTION_CELLS = ("imports", "update_rules", "non_negative", "recommend_movies")
 
 
 def variants():
@@ -38,28 +36,16 @@ def variants():
     return found
 
 
-def _python(source):
-    """Cell source without IPython magics, which plain exec cannot run."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-
-
 def grade_in_process(answers_override):
-    """Run answer cells (reference + overrides) and the function tests; return failed grade ids."""
-    notebook = nbformat.read(SOURCE, as_version=4)
-    answers = reference_answers(SOURCE) | answers_override
-    sys.path.insert(0, str(SOURCE.parent))
-    namespace = {"__name__": "__main__"}
+    """Define the functions (reference answers + overrides), then run the function
+    tests in notebook order in the same namespace; return the failed grade ids."""
+    namespace = function_namespace(SOURCE, answers_override)
     failed = set()
-    try:
-        for cell in notebook.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in FUNCTION_CELLS:
-                exec(compile(_python(answers.get(grade_id, cell.source)), grade_id, "exec"), namespace)
-            elif grade_id in FUNCTION_TESTS:
-                try:
-                    exec(compile(_python(cell.source), grade_id, "exec"), namespace)
-                except Exception:  # noqa: BLE001 - any error fails the test, as in nbgrader
-                    failed.add(grade_id)
-    finally:
-        sys.path.remove(str(SOURCE.parent))
+    for cell in nbformat.read(SOURCE, as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in FUNCTION_TESTS:
+            try:
+                exec(compile(python_source(cell.source), grade_id, "exec"), namespace)
+            except Exception:  # noqa: BLE001 - any error fails the test, as in nbgrader
+                failed.add(grade_id)
     return failed
