@@ -53,9 +53,12 @@ def nbgrader(course, *args, env=None, check=True, quiet=True):
     Raises RuntimeError with nbgrader's own last lines when it fails and ``check``.
     """
     command = [sys.executable, "-m", "nbgrader", *args]
-    result = subprocess.run(
-        command, cwd=course, env={**os.environ, **(env or {})}, capture_output=True, text=True
-    )
+    environment = {**os.environ, **(env or {})}
+    # nbgrader starts `alembic` (gradebook migrations) by name: the environment's
+    # scripts must be on PATH even when it was not activated.
+    scripts = os.path.dirname(sys.executable)
+    environment["PATH"] = os.pathsep.join([scripts, environment.get("PATH", "")])
+    result = subprocess.run(command, cwd=course, env=environment, capture_output=True, text=True)
     if check and result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
         raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {result.returncode}):\n{tail}")
