@@ -235,19 +235,31 @@ def test_kl_losses_are_the_divergence():
 
 
 # ----------------------------------------------------------------------------- masked
-def test_masked_ignores_missing_entries():
+@pytest.mark.parametrize("solver", ["cd", "mu"])
+def test_masked_ignores_missing_entries(solver):
     rng = np.random.default_rng(8)
     X = planted()[0] + 0.1  # no zeros, so that the sparse form stores every observed entry
     missing = rng.random(X.shape) < 0.3
     a, b = X.copy(), X.copy()
     a[missing] = np.nan
     b[missing] = 1e6  # whatever sits there must not matter
-    model_a = non_negative_masked(a, 4, l2=0.0, random_state=0, num_iterations=100)
-    model_b = non_negative_masked(b, 4, mask=~missing, l2=0.0, random_state=0, num_iterations=100)
-    model_s = non_negative_masked(sp.csr_matrix(np.where(missing, 0, X)), 4, l2=0.0, random_state=0, num_iterations=100)
+    fit = lambda data, **kw: non_negative_masked(data, 4, l2=0.01, solver=solver, random_state=0, num_iterations=60, **kw)  # noqa: E731
+    model_a, model_b = fit(a), fit(b, mask=~missing)
+    model_s = fit(sp.csr_matrix(np.where(missing, 0, X)))
     np.testing.assert_allclose(model_a.Z, model_b.Z, rtol=1e-10)
     np.testing.assert_allclose(model_a.Z, model_s.Z, rtol=1e-10)
     assert np.all(np.diff(model_a.losses) <= 1e-9 * model_a.losses[0])
+
+
+@pytest.mark.parametrize("biases", [False, True])
+def test_masked_cd_loss_never_increases(biases):
+    rng = np.random.default_rng(10)
+    X = sp.random(80, 60, density=0.2, random_state=1, format="csr")
+    X.data = rng.integers(1, 6, X.nnz).astype(float)
+    model = non_negative_masked(X, 6, biases=biases, random_state=0, num_iterations=30)
+    assert np.all(np.diff(model.losses) <= 1e-9 * model.losses[0])
+    assert model.Z.min() >= 0 and model.H.min() >= 0
+    assert np.any(model.row_bias) == biases
 
 
 def test_masked_fits_held_out_entries_of_a_low_rank_matrix():
@@ -255,7 +267,7 @@ def test_masked_fits_held_out_entries_of_a_low_rank_matrix():
     X, _, _ = planted(n=60, m=40)
     missing = rng.random(X.shape) < 0.3
     data = np.where(missing, np.nan, X)
-    model = non_negative_masked(data, 4, l2=0.0, random_state=0, num_iterations=3000)
+    model = non_negative_masked(data, 4, l2=0.0, random_state=0, num_iterations=300)
     rows, cols = np.nonzero(missing)
     held_out = np.sqrt(np.mean((model.predict(rows, cols) - X[rows, cols]) ** 2))
     zero_filled = non_negative(np.where(missing, 0, X), 4, random_state=0, num_iterations=3000)
@@ -269,12 +281,14 @@ def test_masked_with_biases_predicts_ratings(movielens):
 
     train, test = movielens.split("u1")
     X, users, movies = sparse_rating_matrix(train, users=movielens.users["user id"], movies=movielens.movies["movie id"])
-    model = non_negative_masked(X, 10, biases=True, random_state=0, num_iterations=60)
+    model = non_negative_masked(X, 20, biases=True, random_state=0)
     rows = pd.Index(users).get_indexer(test["user id"])
     cols = pd.Index(movies).get_indexer(test["movie id"])
     masked = rmse(test["rating"], model.predict(rows, cols).clip(1, 5))
     assert masked < rmse(test["rating"], np.full(len(test), train["rating"].mean()))
-    assert masked < 1.02 * rmse(test["rating"], bias_predictions(train, test))
+    assert masked < rmse(test["rating"], bias_predictions(train, test)) - (0.02 if not movielens.synthetic else 0.0)
+    if not movielens.synthetic:
+        assert masked < 0.935  # bench/bench_masked.py: 0.924 with M = 40
     assert model.Z.min() >= 0 and model.H.min() >= 0
 
 
@@ -287,3 +301,5 @@ def test_masked_validation():
         non_negative_masked(-np.ones((3, 3)), 2)
     with pytest.raises(ValueError, match="l2 passed to non_negative_masked"):
         non_negative_masked(np.ones((3, 3)), 2, l2=-1)
+    with pytest.raises(ValueError, match="solver passed to non_negative_masked must be 'cd' or 'mu'"):
+        non_negative_masked(np.ones((3, 3)), 2, solver="als")
