@@ -45,6 +45,15 @@ def _release(args):
     return 0
 
 
+def _notebooks(args):
+    from .course import kit_root
+    from .lectures import render
+
+    folder = args.folder or kit_root() / "notebooks"
+    render(folder, args.output or folder / "html", timeout=args.timeout)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nmf-kit", description="The NMF course kit's instructor commands.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +77,12 @@ def main(argv=None):
 
     release = commands.add_parser("release", help="regenerate release/ex08 from source/ex08 (then commit it)")
     release.set_defaults(run=_release)
+
+    notebooks = commands.add_parser("notebooks", help="execute the lecture notebooks and write HTML copies")
+    notebooks.add_argument("--folder", type=Path, help="default: the kit's notebooks/")
+    notebooks.add_argument("--output", type=Path, help="default: notebooks/html/ (not committed)")
+    notebooks.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    notebooks.set_defaults(run=_notebooks)
 
     args = parser.parse_args(argv)
     return args.run(args)

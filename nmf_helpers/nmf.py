@@ -532,7 +532,7 @@ def non_negative_kl(
 
 # --------------------------------------------------------------------------- masked
 class MaskedNMF:
-    """A fitted masked factorisation: ``prediction = mean + b_user + b_item + Z H``.
+    """A fitted masked factorisation: ``prediction = mean + b_row + b_col + Z H``.
 
     Attributes
     ----------
@@ -544,12 +544,19 @@ class MaskedNMF:
         Zeros when biases are off.
     losses : ndarray
         Regularised training loss before the first and after every iteration.
+    l2, bias_l2 : float
+        The penalties it was fitted with (used by :meth:`fold_in`).
     """
 
-    def __init__(self, Z, H, mean, row_bias, col_bias, losses):
+    def __init__(self, Z, H, mean, row_bias, col_bias, losses, l2=0.0, bias_l2=0.0):
         self.Z, self.H = Z, H
-        self.mean, self.row_bias, self.col_bias = mean, row_bias, col_bias
+        self.mean, self.row_bias, self.col_bias = float(mean), row_bias, col_bias
         self.losses = losses
+        self.l2, self.bias_l2 = float(l2), float(bias_l2)
+
+    @property
+    def has_biases(self):
+        return bool(self.mean or np.any(self.row_bias) or np.any(self.col_bias))
 
     def predict(self, rows=None, cols=None):
         """Predictions for the pairs (rows[k], cols[k]), or the full matrix."""
@@ -559,10 +566,59 @@ class MaskedNMF:
         inner = np.einsum("ij,ij->i", self.Z[rows], self.H.T[cols])
         return self.mean + self.row_bias[rows] + self.col_bias[cols] + inner
 
+    def fold_in(self, cols, values, *, n_sweeps=20):
+        """A new row from a few observed entries, with H and the column biases fixed.
+
+        Minimises the model's objective for one new row: ``sum_k (values_k - mean
+        - b - col_bias[cols_k] - z . H[:, cols_k])^2 + l2 n ||z||^2 + bias_l2 b^2``
+        over z >= 0 and the row bias b (kept 0 for a model without biases).
+
+        Returns
+        -------
+        z : ndarray of shape (n_components,)
+        bias : float
+        """
+        cols = np.asarray(cols, dtype=np.intp)
+        values = np.asarray(values, dtype=float)
+        if cols.shape != values.shape or cols.ndim != 1 or cols.size == 0:
+            raise ValueError("cols and values passed to fold_in must be equally long, non-empty 1-d arrays.")
+        if cols.min() < 0 or cols.max() >= self.H.shape[1]:
+            raise IndexError(f"cols passed to fold_in must be column positions in 0..{self.H.shape[1] - 1}.")
+        from scipy.optimize import nnls
+
+        k = self.H.shape[0]
+        design = np.vstack([self.H[:, cols].T, np.sqrt(self.l2 * cols.size) * np.eye(k)])
+        target = values - self.mean - self.col_bias[cols]
+        bias, z = 0.0, np.zeros(k)
+        for _ in range(n_sweeps if self.has_biases else 1):
+            z, _ = nnls(design, np.concatenate([target - bias, np.zeros(k)]))
+            if self.has_biases:
+                bias = float(np.sum(target - self.H[:, cols].T @ z) / (cols.size + self.bias_l2))
+        return z, bias
+
+    def save(self, path, **extra):
+        """Save to an ``.npz`` file (no pickle); ``extra`` arrays (e.g. ids) are kept beside."""
+        arrays = {f"extra_{name}": np.asarray(value) for name, value in extra.items()}
+        np.savez_compressed(
+            path, Z=self.Z, H=self.H, mean=self.mean, row_bias=self.row_bias, col_bias=self.col_bias,
+            losses=self.losses, l2=self.l2, bias_l2=self.bias_l2, **arrays,
+        )  # fmt: skip
+
+    @classmethod
+    def load(cls, path):
+        """Load a model saved with :meth:`save`; returns ``(model, extra)``."""
+        with np.load(path, allow_pickle=False) as data:
+            model = cls(
+                data["Z"], data["H"], float(data["mean"]), data["row_bias"], data["col_bias"],
+                data["losses"], float(data["l2"]), float(data["bias_l2"]),
+            )  # fmt: skip
+            extra = {name[len("extra_"):]: data[name] for name in data.files if name.startswith("extra_")}
+        return model, extra
+
     def __repr__(self):
         return (
             f"MaskedNMF(n_rows={self.Z.shape[0]}, n_columns={self.H.shape[1]}, "
-            f"n_components={self.Z.shape[1]}, biases={bool(np.any(self.row_bias) or np.any(self.col_bias))})"
+            f"n_components={self.Z.shape[1]}, biases={self.has_biases})"
         )
 
 
@@ -755,7 +811,7 @@ def _masked_cd(rows, cols, values, shape, z, h, l2, biases, bias_l2, n_iter, tol
         _report(every, "non_negative_masked", sweep, losses[-1])
         if _converged(losses, tol, sweep):
             break
-    model = MaskedNMF(np.ascontiguousarray(zt.T), ht, mean, row_bias, col_bias, np.array(losses))
+    model = MaskedNMF(np.ascontiguousarray(zt.T), ht, mean, row_bias, col_bias, np.array(losses), l2, bias_l2)
     return model, done
 
 
@@ -800,4 +856,4 @@ def _masked_mu(rows, cols, values, shape, z, h, l2, biases, bias_l2, n_iter, tol
         _report(every, "non_negative_masked", iteration, losses[-1])
         if _converged(losses, tol, iteration):
             break
-    return MaskedNMF(z, h, mean, row_bias, col_bias, np.array(losses)), done
+    return MaskedNMF(z, h, mean, row_bias, col_bias, np.array(losses), l2, bias_l2), done

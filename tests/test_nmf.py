@@ -303,3 +303,27 @@ def test_masked_validation():
         non_negative_masked(np.ones((3, 3)), 2, l2=-1)
     with pytest.raises(ValueError, match="solver passed to non_negative_masked must be 'cd' or 'mu'"):
         non_negative_masked(np.ones((3, 3)), 2, solver="als")
+
+
+def test_masked_model_saves_loads_and_folds_in(tmp_path):
+    rng = np.random.default_rng(12)
+    X = sp.random(60, 40, density=0.3, random_state=2, format="csr")
+    X.data = rng.integers(1, 6, X.nnz).astype(float)
+    model = non_negative_masked(X, 5, biases=True, random_state=0, num_iterations=10)
+    model.save(tmp_path / "model.npz", movie_ids=np.arange(100, 140))
+    loaded, extra = type(model).load(tmp_path / "model.npz")
+    np.testing.assert_array_equal(loaded.predict(), model.predict())
+    np.testing.assert_array_equal(extra["movie_ids"], np.arange(100, 140))
+    assert (loaded.l2, loaded.bias_l2) == (model.l2, model.bias_l2)
+    # Folding in an existing row minimises that row's objective: no worse than the fitted row.
+    row = X[3].tocoo()
+    z, bias = model.fold_in(row.col, row.data)
+    assert z.min() >= 0 and z.shape == (5,)
+
+    def objective(z_row, b_row):
+        residual = row.data - (model.mean + b_row + model.col_bias[row.col] + z_row @ model.H[:, row.col])
+        return residual @ residual + model.l2 * row.nnz * (z_row @ z_row) + model.bias_l2 * b_row**2
+
+    assert objective(z, bias) <= objective(model.Z[3], model.row_bias[3]) + 1e-9
+    with pytest.raises(IndexError, match="column positions"):
+        model.fold_in([99], [3.0])

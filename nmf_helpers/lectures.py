@@ -1,0 +1,50 @@
+"""Executing the lecture notebooks and rendering them to HTML for reading."""
+
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+
+def lecture_notebooks(folder):
+    """The lecture notebooks in ``folder``, in their numbered order."""
+    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+def execute(path, timeout=900):
+    """Run a notebook top to bottom in its own folder; return the executed copy.
+
+    Raises nbclient's CellExecutionError (naming the cell) when a cell fails.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(Path(path).parent)}}
+    )
+    client.execute()
+    return notebook
+
+
+def render(folder, output, timeout=900, log=print):
+    """Execute every lecture notebook of ``folder`` and write ``output/<name>.html``.
+
+    The notebooks themselves are not modified (they stay committed without outputs).
+    Returns ``{name: (html_path, seconds, executed_notebook)}``.
+    """
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    done = {}
+    notebooks = lecture_notebooks(folder)
+    if not notebooks:
+        raise FileNotFoundError(f"no lecture notebooks (NN_name.ipynb) in {folder}")
+    for path in notebooks:
+        start = time.perf_counter()
+        log(f"- executing {path.name} ...")
+        executed = execute(path, timeout)
+        html, _ = HTMLExporter().from_notebook_node(executed)
+        target = output / (path.stem + ".html")
+        target.write_text(html, encoding="utf-8")
+        done[path.name] = (target, time.perf_counter() - start, executed)
+        log(f"  wrote {target} ({done[path.name][1]:.1f} s)")
+    return done
