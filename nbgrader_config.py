@@ -4,10 +4,18 @@ Run nbgrader from this folder: `nbgrader generate_assignment ex08`, ...
 The gradebook (gradebook.db, SQLite) is created here and never committed.
 """
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
 
-from nmf_helpers.nbgrader_hooks import HideHiddenTests
+from nmf_helpers.nbgrader_hooks import HideHiddenTests, LimitOutputSize
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -23,6 +31,18 @@ c.Execute.timeout = 180
 c.Execute.kernel_name = "python3"  # whatever kernel a hand-in names
 c.OverwriteCells.add_missing_cells = True  # deleted grade cells are put back (nbgrader #1770)
 c.Autograde.create_student = True
+# nbgrader's own list, plus a cap on characters per output (a hand-in printing
+# hundreds of MB must not end up in the gradebook's notebook and the feedback).
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    LimitOutputSize,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
 
 # Feedback shows why a test failed, never the hidden tests' code.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]

@@ -25,6 +25,15 @@ def _collect(args):
     return 1 if counts.get("skipped") else 0
 
 
+def _autograde(args):
+    from .grader import autograde_class
+
+    results = autograde_class(
+        args.course, args.assignment, args.students, workers=args.workers, force=args.force, cell_timeout=args.timeout
+    )
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
 def _data(args):
     from .movielens import MovieLensNotFound, movielens_folder
 
@@ -70,6 +79,15 @@ def main(argv=None):
     collect.add_argument("--pattern", help="regex with a group 'student_id' matched on each file name")
     collect.add_argument("--replace", action="store_true", help="replace differing submissions (old ones kept in replaced/)")
     collect.set_defaults(run=_collect)
+
+    grade = commands.add_parser("autograde", help="autograde every submission in parallel, with progress and a report")
+    grade.add_argument("students", nargs="*", help="student ids (default: all in submitted/)")
+    grade.add_argument("--course", type=Path, default=Path("."), help="course root (default: here)")
+    grade.add_argument("--assignment", default="ex08")
+    grade.add_argument("--workers", type=int, help="parallel graders (default: the number of cores)")
+    grade.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py's)")
+    grade.add_argument("--force", action="store_true", help="grade again those already autograded")
+    grade.set_defaults(run=_autograde)
 
     data = commands.add_parser("data", help="print the MovieLens-100k folder, downloading it once if needed")
     data.add_argument("--offline", action="store_true")

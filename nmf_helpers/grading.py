@@ -36,8 +36,31 @@ __all__ = [
     "check_recommend_user",
 ]
 
-# Captured at import, before any student code in the same kernel can rebind them.
-_allclose, _isfinite, _asarray = np.allclose, np.isfinite, np.asarray
+# Student code runs in the same kernel before these checks and may rebind numpy's
+# functions (``np.allclose = lambda *a, **k: True``). The checks therefore compare
+# with array operators and ndarray methods, which are implemented in C on the
+# type and cannot be rebound from Python, and take ``asarray`` from numpy's C core.
+try:
+    from numpy._core.multiarray import asarray as _c_asarray
+except ImportError:  # numpy < 2
+    from numpy.core.multiarray import asarray as _c_asarray
+
+
+def _asarray(value, dtype=float):
+    return _c_asarray(value, dtype=dtype)
+
+
+def _isfinite(array):
+    """All entries finite: x - x is 0 for finite x and NaN for inf and NaN."""
+    array = _asarray(array)
+    return bool(((array - array) == 0).all())
+
+
+def _allclose(actual, expected, rtol=1e-5, atol=1e-8):
+    actual, expected = _asarray(actual), _asarray(expected)
+    if expected.ndim and actual.shape != expected.shape:  # a scalar expectation broadcasts
+        return False
+    return bool(((actual - expected).__abs__() <= atol + rtol * expected.__abs__()).all())
 
 
 class LibraryNMFCalled(AssertionError):
@@ -101,7 +124,8 @@ def _run_student(non_negative, data, num_components):
 
 
 def _squared_loss(X, Z, H):
-    return float(np.sum((X - Z @ H) ** 2))
+    residual = _asarray(X) - _asarray(Z) @ _asarray(H)
+    return float((residual * residual).sum())
 
 
 # --------------------------------------------------------------------------- 1.1
@@ -137,11 +161,11 @@ def check_monotone(update_h, update_z, n_steps=40):
         Z = _asarray(update_z(X, Z, H), dtype=float)
         assert H.shape == (4, 12) and Z.shape == (20, 4), "the updates changed the shapes of the factors."
         losses.append(_squared_loss(X, Z, H))
-    losses = np.array(losses)
-    assert _isfinite(losses).all(), "the loss became NaN or infinite while iterating the updates."
-    increases = np.diff(losses) > 1e-9 * losses[0]
-    assert not increases.any(), (
-        f"the squared loss increased at iteration {int(np.argmax(increases)) + 1} of alternating "
+    losses = _asarray(losses)
+    assert _isfinite(losses), "the loss became NaN or infinite while iterating the updates."
+    increases = (losses[1:] - losses[:-1]) > 1e-9 * losses[0]
+    assert not bool(increases.any()), (
+        f"the squared loss increased at iteration {int(increases.argmax()) + 1} of alternating "
         "update_h and update_z; the multiplicative updates never increase it."
     )
 
@@ -158,8 +182,8 @@ def check_factor_shapes(non_negative):
         Z, H = _run_student(non_negative, data, 3)
         assert Z.shape == (15, 3), f"for {label} of shape (15, 8) and 3 components, Z has shape {Z.shape}, expected (15, 3)."
         assert H.shape == (3, 8), f"for {label} of shape (15, 8) and 3 components, H has shape {H.shape}, expected (3, 8)."
-        assert _isfinite(Z).all() and _isfinite(H).all(), f"for {label}, the factors hold NaN or infinite values."
-        assert (Z >= 0).all() and (H >= 0).all(), f"for {label}, the factors have negative entries."
+        assert _isfinite(Z) and _isfinite(H), f"for {label}, the factors hold NaN or infinite values."
+        assert bool((Z >= 0).all()) and bool((H >= 0).all()), f"for {label}, the factors have negative entries."
 
 
 def check_zero_rows(non_negative):
@@ -169,7 +193,7 @@ def check_zero_rows(non_negative):
     X[[0, 6], :] = 0.0
     X[:, [2, 8]] = 0.0
     Z, H = _run_student(non_negative, X, 3)
-    assert _isfinite(Z).all() and _isfinite(H).all(), (
+    assert _isfinite(Z) and _isfinite(H), (
         "with all-zero rows or columns in the data, the factors hold NaN: clip the denominators "
         "at a small positive value, as the exercise says."
     )
@@ -194,9 +218,7 @@ def check_reconstruction(non_negative, num_components=8, slack=1.15):
         "non_negative returned factors of the wrong shapes on the digits."
     )
     loss = _squared_loss(X, Z, H)
-    reference = np.median(
-        [_squared_loss(X, *_reference.non_negative(X, num_components, random_state=s)) for s in range(3)]
-    )
+    reference = sorted(_squared_loss(X, *_reference.non_negative(X, num_components, random_state=s)) for s in range(3))[1]
     assert math.isfinite(loss), "on the digits, the reconstruction error is NaN or infinite."
     assert loss <= slack * reference, (
         f"on the first 600 digits with {num_components} components, ||X - ZH||^2 is "
@@ -241,7 +263,7 @@ def _returned(result, caller="recommend_movies"):
     else:
         raise AssertionError(f"the DataFrame returned by {caller} has no 'movie id' column.")
     predicted = result["predicted rating"].to_numpy(float) if "predicted rating" in result.columns else None
-    return np.asarray(ids, dtype=np.int64), predicted
+    return _asarray(ids, dtype=np.int64), predicted
 
 
 def _users_to_check():
@@ -267,7 +289,7 @@ def check_recommend_order(recommend_movies):
         ids, _ = _returned(recommend_movies(reconstruction, user, movies, ratings))
         scores = reconstruction.loc[user]
         returned = scores.loc[ids].to_numpy()
-        assert (np.diff(returned) <= 1e-12).all(), f"the recommendations for user {user} are not sorted best first."
+        assert bool(((returned[1:] - returned[:-1]) <= 1e-12).all()), f"the recommendations for user {user} are not sorted best first."
         rated = set(ratings.loc[ratings["user id"] == user, "movie id"])
         left_out = scores.drop(list(rated | set(ids.tolist())))
         if len(left_out) and len(returned):

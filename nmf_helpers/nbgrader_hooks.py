@@ -3,6 +3,7 @@
 import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M)
 _NOTE = "# (hidden tests: run at grading; what they checked is said below when they failed)"
@@ -29,4 +30,24 @@ class HideHiddenTests(NbGraderPreprocessor):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Cut each text output of an autograded cell to ``max_chars`` characters.
+
+    nbgrader's LimitOutput counts lines; a hand-in that prints hundreds of MB on a
+    few lines would otherwise land in the autograded notebook and the feedback.
+    """
+
+    max_chars = Integer(100_000, help="characters kept per output").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and len(output.get("text", "")) > self.max_chars:
+                dropped = len(output["text"]) - self.max_chars
+                output["text"] = output["text"][: self.max_chars] + f"\n... [{dropped:,} characters cut by the grader]\n"
+            for key, value in output.get("data", {}).items():
+                if key.startswith("text/") and isinstance(value, str) and len(value) > self.max_chars:
+                    output["data"][key] = value[: self.max_chars] + "\n... [cut by the grader]"
         return cell, resources

@@ -27,25 +27,44 @@ FUNCTION_TESTS = (
 
 def variants():
     """{name: module} of every hand-in file."""
+    import sys
+
     found = {}
+    sys.path.insert(0, str(CORPUS))  # a variant may build on another one
     for path in sorted(CORPUS.glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"handin_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         found[path.stem] = module
+    sys.path.remove(str(CORPUS))
     return found
 
 
 def grade_in_process(answers_override):
     """Define the functions (reference answers + overrides), then run the function
     tests in notebook order in the same namespace; return the failed grade ids."""
-    namespace = function_namespace(SOURCE, answers_override)
-    failed = set()
-    for cell in nbformat.read(SOURCE, as_version=4).cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in FUNCTION_TESTS:
-            try:
-                exec(compile(python_source(cell.source), grade_id, "exec"), namespace)
-            except Exception:  # noqa: BLE001 - any error fails the test, as in nbgrader
-                failed.add(grade_id)
-    return failed
+    import builtins
+
+    import numpy
+
+    # Hostile variants rebind numpy's and Python's names: undo it afterwards,
+    # since here they run in the test process itself.
+    saved = [(module, dict(vars(module))) for module in (numpy, builtins)]
+    try:
+        namespace = function_namespace(SOURCE, answers_override)
+        failed = set()
+        for cell in nbformat.read(SOURCE, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in FUNCTION_TESTS:
+                try:
+                    exec(compile(python_source(cell.source), grade_id, "exec"), namespace)
+                except BaseException as exc:  # noqa: BLE001 - any error fails the test, as in nbgrader
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
+                    failed.add(grade_id)
+        return failed
+    finally:
+        for module, names in saved:
+            for name in set(vars(module)) - set(names):
+                delattr(module, name)
+            vars(module).update(names)

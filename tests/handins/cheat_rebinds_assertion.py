@@ -1,0 +1,13 @@
+"""Cheat: rebinds AssertionError (in the notebook and in builtins) around a recommend_movies
+that keeps rated movies. `assert` raises the real AssertionError regardless."""
+
+from bug_rated_included import ANSWERS as _BUGGY
+from bug_rated_included import LOSES
+
+ANSWERS = {
+    "recommend_movies": '''
+import builtins
+builtins.AssertionError = type("Harmless", (Exception,), {})
+AssertionError = None
+''' + _BUGGY["recommend_movies"],
+}
