@@ -44,5 +44,11 @@ c.Autograde.autograde_preprocessors = [
     CheckCellMetadata,
 ]
 
+# `nmf-kit autograde` runs each hand-in's kernel in a bubblewrap sandbox: it sees its
+# own folder, the course environment and the data, not source/, other students or the
+# gradebook, and has no network. 'none' grades without it (student code then runs with
+# your rights; a warning on every run). Plain `nbgrader autograde` does not sandbox.
+c.Sandbox.tool = "bwrap"
+
 # Feedback shows why a test failed, never the hidden tests' code.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]

@@ -27,10 +27,15 @@ def _collect(args):
 
 def _autograde(args):
     from .grader import autograde_class
+    from .sandbox import SandboxUnavailable
 
-    results = autograde_class(
-        args.course, args.assignment, args.students, workers=args.workers, force=args.force, cell_timeout=args.timeout
-    )
+    try:
+        results = autograde_class(
+            args.course, args.assignment, args.students, workers=args.workers, force=args.force, cell_timeout=args.timeout
+        )
+    except SandboxUnavailable as exc:
+        print(f"nmf-kit autograde: not started: {exc}", file=sys.stderr)
+        return 2
     return 1 if any(r.status == "failed" for r in results) else 0
 
 

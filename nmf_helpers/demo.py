@@ -14,6 +14,7 @@ from nbconvert import HTMLExporter
 
 from .collect import collect
 from .course import ASSIGNMENT, NOTEBOOK, grade_table, nbgrader, new_course, step
+from .grader import autograde_class
 from .handins import make_handin
 from .movielens import ENV_DATA, MovieLensNotFound, movielens_folder
 
@@ -87,10 +88,11 @@ def run_demo(workdir, download=True):
     if any(o.status == "skipped" for o in outcomes):
         raise RuntimeError("some hand-ins could not be collected (see above)")
 
-    for student in sorted(o.student_id for o in outcomes):
-        done = step(f"nbgrader autograde {ASSIGNMENT} --student {student}")
-        nbgrader(course, "autograde", ASSIGNMENT, "--student", student, env=env)
-        done()
+    print("- nmf-kit autograde (nbgrader autograde for each student, in parallel, sandboxed):")
+    os.environ.update(env)
+    results = autograde_class(course, ASSIGNMENT, log=lambda line: print("    " + line))
+    if any(r.status != "graded" for r in results):
+        raise RuntimeError("some hand-ins could not be graded (see above)")
 
     done = step("nbgrader generate_feedback (feedback/<student>/ex08/nmf.html)")
     nbgrader(course, "generate_feedback", ASSIGNMENT, env=env)

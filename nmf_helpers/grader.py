@@ -80,14 +80,58 @@ def _reason(output):
     return (lines[-1] if lines else output.strip().splitlines()[-1] if output.strip() else "unknown")[-300:]
 
 
-def _grade_one(course, student, assignment, db_url, extra_args, env, force):
+def sandbox_tool(course):
+    """The sandbox chosen in the course's nbgrader_config.py: ``c.Sandbox.tool``
+    ('bwrap', the default, or 'none')."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    path = Path(course) / "nbgrader_config.py"
+    if not path.is_file():
+        return "bwrap"
+    config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+    tool = config.Sandbox.get("tool", "bwrap") if "Sandbox" in config else "bwrap"
+    if tool not in ("bwrap", "none"):
+        raise ValueError(f"c.Sandbox.tool in {path} must be 'bwrap' or 'none', got {tool!r}.")
+    return tool
+
+
+def _sandbox_environment(course, env, memory):
+    """Kernel spec, variables and nbgrader options that put every kernel in bwrap."""
+    from .sandbox import ENV_COURSE, ENV_MEMORY, KERNEL_NAME, check_available, install_kernelspec
+
+    check_available()
+    kernels = install_kernelspec(Path(course) / ".nmf-kit")
+    env = dict(env)
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels), env.get("JUPYTER_PATH")]))
+    env[ENV_COURSE] = str(course)
+    env[ENV_MEMORY] = str(int(memory))
+    if not env.get("NMF_HELPERS_DATA"):  # the kernel cannot see the grader's cache folder
+        from .movielens import movielens_folder
+
+        env["NMF_HELPERS_DATA"] = str(movielens_folder(download=False).parent)
+    return env, [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc"]
+
+
+def _grade_one(course, student, assignment, db_url, extra_args, env, force, sandboxed=False, timeout=None):
+    import tempfile
+
+    if sandboxed:
+        # A folder of its own for the connection file and the kernel's sockets
+        # (jupyter_client writes them to the temporary folder): no kernel can
+        # reach another's.
+        private = tempfile.mkdtemp(prefix="nmf-kit-kernel-")
+        env = {**env, "JUPYTER_RUNTIME_DIR": private, "TMPDIR": private}
+        extra_args = [*extra_args, f"--KernelManager.ip={private}/kernel-ipc"]  # else relative to each side's folder
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
                f"--CourseDirectory.db_url={db_url}", *extra_args]  # fmt: skip
     if force:
         command.append("--force")
     start = time.perf_counter()
     for attempt in range(3):
-        run = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True)
+        try:
+            run = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return Result(student, "failed", time.perf_counter() - start, f"grading took longer than {timeout} s in all")
         output = run.stdout + run.stderr
         if "database is locked" not in output or attempt == 2:
             break
@@ -136,8 +180,13 @@ def default_workers():
 
 
 def autograde_class(course, assignment=ASSIGNMENT, students=None, workers=None, force=False,
-                    cell_timeout=None, log=print):  # fmt: skip
+                    cell_timeout=None, submission_timeout=1800, memory=None, log=print):  # fmt: skip
     """Autograde every submission (or ``students``) with ``workers`` processes.
+
+    Each kernel runs in the sandbox chosen by ``c.Sandbox.tool`` in the course's
+    nbgrader_config.py (bwrap by default; grading refuses to start without it,
+    saying how to install it; 'none' grades unsandboxed, with a warning).
+    ``memory`` caps each kernel's address space (bytes; default 8 GiB).
 
     Returns the list of :class:`Result`; also writes ``autograde-report.csv``.
     """
@@ -149,12 +198,21 @@ def autograde_class(course, assignment=ASSIGNMENT, students=None, workers=None, 
     db_url = f"sqlite:///{course / 'gradebook.db'}?timeout=120"
     extra = [f"--Execute.timeout={int(cell_timeout)}"] if cell_timeout else []
     env = _environment(workers)
+    sandboxed = sandbox_tool(course) == "bwrap"
+    if sandboxed:
+        from .sandbox import DEFAULT_MEMORY
+
+        env, sandbox_args = _sandbox_environment(course, env, memory or DEFAULT_MEMORY)
+        extra += sandbox_args
+    else:
+        log("WARNING: grading WITHOUT a sandbox (c.Sandbox.tool = 'none'): student code runs with your rights.")
     notes = {student: normalise_submission(course, student, assignment) for student in students}
-    log(f"autograding {len(students)} submission(s) of {assignment} with {workers} worker(s)")
+    log(f"autograding {len(students)} submission(s) of {assignment} with {workers} worker(s)"
+        + (", each kernel in a bwrap sandbox" if sandboxed else ""))
     results, start = [], time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:  # each task waits on its own nbgrader process
         futures = {
-            pool.submit(_grade_one, course, student, assignment, db_url, extra, env, force): student
+            pool.submit(_grade_one, course, student, assignment, db_url, extra, env, force, sandboxed, submission_timeout): student
             for student in students
         }
         for done, future in enumerate(as_completed(futures), 1):

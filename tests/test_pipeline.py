@@ -15,6 +15,7 @@ import pytest
 from nmf_helpers.collect import collect
 from nmf_helpers.course import grade_table, nbgrader
 from nmf_helpers.demo import write_handin_zip
+from nmf_helpers.grader import autograde_class
 from nmf_helpers.handins import make_handin
 
 from corpus import grade_in_process, variants
@@ -43,7 +44,11 @@ def graded(released_course, data_env):
     for student, notebook in handins.items():
         write_handin_zip(notebook, course / "downloads" / f"{student}_ex08.zip")
     outcomes = collect(course / "downloads", course, log=lambda line: None)
-    nbgrader(course, "autograde", "ex08", env=data_env)
+    import os
+
+    os.environ.update(data_env)
+    results = autograde_class(course, log=lambda line: None)  # nbgrader autograde per student, sandboxed
+    assert all(r.status == "graded" for r in results), results
     nbgrader(course, "generate_feedback", "ex08", env=data_env)
     nbgrader(course, "export", env=data_env)
     return course, handins, outcomes
