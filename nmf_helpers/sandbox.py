@@ -19,7 +19,7 @@ The kernel talks to nbgrader over Unix sockets (``KernelManager.transport =
 ipc``) in a runtime folder private to that submission.
 
 How it plugs in: :func:`install_kernelspec` writes a kernel ``nmf-sandbox``
-whose command is ``python -m nmf_helpers.sandbox {connection_file}``; this
+whose command is ``python .../nmf_helpers/sandbox.py {connection_file}``; this
 module's :func:`main` then builds the bwrap command from its working folder
 (nbgrader starts kernels in the notebook's folder) and the environment the
 grader set (``NMF_KIT_COURSE``, ``NMF_KIT_MEMORY``, ``NMF_HELPERS_DATA``).
@@ -74,7 +74,9 @@ def install_kernelspec(folder):
     (spec / "kernel.json").write_text(
         json.dumps(
             {
-                "argv": [sys.executable, "-m", "nmf_helpers.sandbox", "{connection_file}"],
+                # The file itself, not `-m nmf_helpers.sandbox`: importing the package
+                # (pandas, scikit-learn, ...) would add a second to every kernel start.
+                "argv": [sys.executable, "-s", str(Path(__file__).resolve()), "{connection_file}"],
                 "display_name": "Python 3 (grading sandbox)",
                 "language": "python",
             },
@@ -85,8 +87,10 @@ def install_kernelspec(folder):
 
 
 def _python_paths():
-    """Folders the kernel's Python needs to read: prefixes and the import path."""
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
+    """Folders the kernel's Python needs to read: prefixes, the import path, and
+    this package (the hidden tests import it; an editable install may live in
+    the course folder itself)."""
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(__file__).resolve().parent}
     paths.update(Path(p) for p in sys.path if p and Path(p).exists())
     paths.update(Path(p) for p in site.getsitepackages())
     return {p.resolve() for p in paths}
@@ -118,7 +122,11 @@ def bwrap_command(cwd, connection_file, course, data=None, kernel=None):
     for folder in hidden:
         command += ["--tmpfs", str(folder)]
     # What the kernel may read again inside the hidden folders: Python and the data.
-    readable = [p for p in sorted(_python_paths()) if any(h == p or h in p.parents for h in hidden)]
+    # (Never a hidden folder itself or one above it: that would show it all again.)
+    readable = [
+        p for p in sorted(_python_paths())
+        if any(h in p.parents for h in hidden) and not any(p == h or p in h.parents for h in hidden)
+    ]
     if data:
         readable.append(Path(data).resolve())
     for path in readable:
@@ -128,16 +136,17 @@ def bwrap_command(cwd, connection_file, course, data=None, kernel=None):
     command += ["--bind", str(cwd), str(cwd), "--chdir", str(cwd)]
     for folder in hidden:  # the empty stand-ins cannot be written either (the binds inside stay as they are)
         command += ["--remount-ro", str(folder)]
-    command += ["--setenv", "HOME", str(cwd), "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
+    # A private, throw-away home: IPython's profile and matplotlib's cache go to /tmp.
+    command += ["--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
     command += ["--"] + (kernel or [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file)])
     return command
 
 
 def main(argv=None):
-    """Kernel launcher: ``python -m nmf_helpers.sandbox CONNECTION_FILE``."""
+    """Kernel launcher: ``python sandbox.py CONNECTION_FILE``."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        sys.exit("usage: python -m nmf_helpers.sandbox CONNECTION_FILE")
+        sys.exit("usage: python sandbox.py CONNECTION_FILE")
     course = os.environ.get(ENV_COURSE)
     if not course:
         sys.exit(f"{ENV_COURSE} is not set: the sandboxed kernel is started by `nmf-kit autograde`.")
