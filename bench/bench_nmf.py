@@ -16,7 +16,6 @@ import statistics
 import time
 import warnings
 
-import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning

@@ -63,7 +63,7 @@ def check_matrix(data, name, caller, *, allow_nan=False, allow_negative=False):
     return data
 
 
-def check_components(num_components, caller, shape=None):
+def check_components(num_components, caller):
     """Check that ``num_components`` is a positive integer and return it as int."""
     if isinstance(num_components, (bool, np.bool_)) or not isinstance(
         num_components, numbers.Integral

@@ -68,7 +68,7 @@ def nbgrader(course, *args, env=None, check=True, quiet=True):
 
 
 def step(message):
-    """Print a numbered-free progress line and return a function that prints the time taken."""
+    """Print a progress line for a step; return a function that ends it with the time taken."""
     start = time.perf_counter()
     print(f"- {message} ...", end="", flush=True)
 

@@ -23,7 +23,6 @@ factorization", NIPS 2001.
 import os
 import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp

@@ -1,7 +1,6 @@
 """MovieLens: where it is found, how it is parsed, the synthetic stand-in, rating matrices."""
 
 import hashlib
-import os
 import zipfile
 
 import numpy as np

@@ -2,7 +2,7 @@
 that keeps rated movies. `assert` raises the real AssertionError regardless."""
 
 from bug_rated_included import ANSWERS as _BUGGY
-from bug_rated_included import LOSES
+from bug_rated_included import LOSES  # noqa: F401 - the same test is lost
 
 ANSWERS = {
     "recommend_movies": '''

@@ -2,7 +2,7 @@
 around update rules that are the wrong way up. The hidden tests do not use those names."""
 
 from bug_upside_down import ANSWERS as _BUGGY
-from bug_upside_down import LOSES
+from bug_upside_down import LOSES  # noqa: F401 - the same tests are lost
 
 ANSWERS = {
     "update_rules": '''
