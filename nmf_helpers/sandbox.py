@@ -79,6 +79,8 @@ def install_kernelspec(folder):
                 "argv": [sys.executable, "-s", str(Path(__file__).resolve()), "{connection_file}"],
                 "display_name": "Python 3 (grading sandbox)",
                 "language": "python",
+                # bwrap does not pass signals on: interrupt (after a cell timeout) by message.
+                "interrupt_mode": "message",
             },
             indent=1,
         )
