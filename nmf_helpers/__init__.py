@@ -10,6 +10,7 @@ assignment's hidden tests import it at grading time only.
 from .data import (
     GENRES,
     MovieLens,
+    find_movielens,
     load_digits,
     load_movielens,
     load_split,
@@ -44,7 +45,7 @@ from .synthetic import write_synthetic_movielens
 __version__ = "0.1.0"
 
 __all__ = [
-    "EPSILON", "GENRES", "MaskedNMF", "MovieLens", "MovieLensNotFound", "bias_predictions",
+    "EPSILON", "GENRES", "MaskedNMF", "MovieLens", "MovieLensNotFound", "bias_predictions", "find_movielens",
     "compare_genres", "describe_components", "fold_in_user", "genre_profile",
     "global_mean_predictions", "kl_divergence", "load_digits", "load_movielens", "load_split",
     "movielens_folder", "new_user_ratings", "non_negative", "non_negative_kl",

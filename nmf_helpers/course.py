@@ -47,18 +47,24 @@ def new_course(folder, kit=None):
     return folder
 
 
+def nbgrader_environment(env=None):
+    """This process's environment (plus ``env``) for running nbgrader.
+
+    nbgrader starts ``alembic`` (gradebook migrations) by name: this Python's
+    scripts must be on PATH even when its environment was not activated.
+    """
+    environment = {**os.environ, **(env or {})}
+    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment.get("PATH", "")])
+    return environment
+
+
 def nbgrader(course, *args, env=None, check=True, quiet=True):
     """Run ``nbgrader ARGS`` in ``course``; return the completed process.
 
     Raises RuntimeError with nbgrader's own last lines when it fails and ``check``.
     """
     command = [sys.executable, "-m", "nbgrader", *args]
-    environment = {**os.environ, **(env or {})}
-    # nbgrader starts `alembic` (gradebook migrations) by name: the environment's
-    # scripts must be on PATH even when it was not activated.
-    scripts = os.path.dirname(sys.executable)
-    environment["PATH"] = os.pathsep.join([scripts, environment.get("PATH", "")])
-    result = subprocess.run(command, cwd=course, env=environment, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=course, env=nbgrader_environment(env), capture_output=True, text=True)
     if check and result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
         raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {result.returncode}):\n{tail}")

@@ -26,6 +26,7 @@ __all__ = [
     "SPLITS",
     "FILL_CHOICES",
     "MovieLens",
+    "find_movielens",
     "load_movielens",
     "load_split",
     "read_ratings",
@@ -142,7 +143,10 @@ def synthetic_folder(parent=None, *, quiet=False, reason=None):
     return folder
 
 
-def _resolve_folder(folder, download, allow_synthetic):
+def find_movielens(folder=None, *, download=True, allow_synthetic=True):
+    """The ``ml-100k`` folder to read: ``folder`` (or the one inside it); else the real
+    data (see :func:`nmf_helpers.movielens.movielens_folder`); else, when allowed and
+    ``NMF_HELPERS_DATA`` is not set, the synthetic stand-in, said in one line."""
     if folder is not None:
         folder = Path(folder)
         return folder / "ml-100k" if (folder / "ml-100k" / "u.data").is_file() else folder
@@ -176,7 +180,7 @@ def load_movielens(folder=None, *, download=True, allow_synthetic=True):
     -------
     data : MovieLens
     """
-    path = _resolve_folder(folder, download, allow_synthetic)
+    path = find_movielens(folder, download=download, allow_synthetic=allow_synthetic)
     for name in ("u.data", "u.item", "u.user", "u.genre"):
         if not (path / name).is_file():
             raise MovieLensNotFound(f"{path} has no {name}: it is not an ml-100k folder.")
@@ -203,7 +207,7 @@ def load_split(name, folder=None, *, download=True, allow_synthetic=True):
     """
     if name not in SPLITS:
         raise ValueError(f"name passed to load_split must be one of {', '.join(SPLITS)}; got {name!r}.")
-    path = _resolve_folder(folder, download, allow_synthetic)
+    path = find_movielens(folder, download=download, allow_synthetic=allow_synthetic)
     return read_ratings(path / f"{name}.base"), read_ratings(path / f"{name}.test")
 
 

@@ -16,7 +16,8 @@ from .collect import collect
 from .course import ASSIGNMENT, NOTEBOOK, grade_table, nbgrader, new_course, step
 from .grader import autograde_class
 from .handins import make_handin
-from .movielens import ENV_DATA, MovieLensNotFound, movielens_folder
+from .data import find_movielens
+from .movielens import ENV_DATA
 
 # The demo's buggy student: recommends movies the user has already rated.
 BUGGY_RECOMMEND = '''
@@ -32,14 +33,7 @@ def recommend_movies(reconstruction, user_id, movies, ratings, n=20):
 
 def data_environment(download=True):
     """``{NMF_HELPERS_DATA: folder}`` for the graders' kernels: real data, else synthetic."""
-    try:
-        folder = movielens_folder(download=download)
-    except MovieLensNotFound as exc:
-        if os.environ.get(ENV_DATA):
-            raise
-        from .data import synthetic_folder
-
-        folder = synthetic_folder(reason=f"{type(exc.__cause__).__name__ if exc.__cause__ else 'not found'}")
+    folder = find_movielens(download=download)
     return {ENV_DATA: str(folder.parent)}, folder
 
 

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from .course import ASSIGNMENT, NOTEBOOK
+from .course import ASSIGNMENT, NOTEBOOK, nbgrader_environment
 
 # Reasons nbgrader's log gives for a failure, in the words a grader wants.
 _REASONS = (
@@ -166,8 +166,7 @@ def record_failure(db_url, assignment, student, reason):
 
 
 def _environment(workers):
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    env = nbgrader_environment()
     if workers > 1:
         # One BLAS thread per kernel: N graders already use N cores.
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
