@@ -15,7 +15,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from nmf_helpers.nbgrader_hooks import HideHiddenTests, LimitOutputSize
+from nmf_kit.nbgrader_plugins import HideHiddenTests, LimitOutputSize
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 

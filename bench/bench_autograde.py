@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from nmf_helpers import grading
-from nmf_helpers.collect import collect
-from nmf_helpers.course import ASSIGNMENT, kit_root, nbgrader, new_course
-from nmf_helpers.demo import data_environment, write_handin_zip
-from nmf_helpers.handins import function_namespace, make_handin
+from nmf_kit.collect import collect
+from nmf_kit.course import ASSIGNMENT, kit_root, nbgrader, new_course
+from nmf_kit.demo import data_environment, write_handin_zip
+from nmf_kit.handins import function_namespace, make_handin
 
 CHECKS = (
     ("check_update_steps", ("update_h", "update_z")),
@@ -66,7 +66,9 @@ def main(argv=None):
     hidden = hidden_tests_seconds(course / "source/ex08/nmf.ipynb")
     median = statistics.median(seconds)
     print(f"\ndata: {folder}")
-    print(f"autograde one submission: median {median:.1f} s (min {min(seconds):.1f}, max {max(seconds):.1f}) over {len(seconds)}")
+    print(
+        f"autograde one submission: median {median:.1f} s (min {min(seconds):.1f}, max {max(seconds):.1f}) over {len(seconds)}"
+    )
     print("hidden tests alone:")
     for check, value in hidden.items():
         print(f"  {check:24s} {value:6.2f} s")

@@ -37,7 +37,10 @@ def _masked(n_components):
         start = time.perf_counter()
         model = non_negative_masked(X, n_components, biases=True, random_state=0)
         seconds = time.perf_counter() - start
-        rows, cols = pd.Index(users).get_indexer(test["user id"]), pd.Index(movies).get_indexer(test["movie id"])
+        rows, cols = (
+            pd.Index(users).get_indexer(test["user id"]),
+            pd.Index(movies).get_indexer(test["movie id"]),
+        )
         return np.clip(model.predict(rows, cols), 1, 5), seconds
 
     return fit_predict
@@ -69,11 +72,17 @@ def _surprise(algorithm):
 
         reader = Reader(rating_scale=(1, 5))
         data = Dataset.load_from_df(train[["user id", "movie id", "rating"]], reader).build_full_trainset()
-        model = algorithm(random_state=0) if "random_state" in algorithm.__init__.__code__.co_varnames else algorithm()
+        model = (
+            algorithm(random_state=0)
+            if "random_state" in algorithm.__init__.__code__.co_varnames
+            else algorithm()
+        )
         start = time.perf_counter()
         model.fit(data)
         seconds = time.perf_counter() - start
-        return np.array([model.predict(u, i).est for u, i in zip(test["user id"], test["movie id"])]), seconds
+        return np.array(
+            [model.predict(u, i).est for u, i in zip(test["user id"], test["movie id"], strict=False)]
+        ), seconds
 
     return fit_predict
 
@@ -93,7 +102,13 @@ def methods(with_peers):
         except ImportError:
             print("(scikit-surprise is not installed: no peers; pip install scikit-surprise)")
         else:
-            table.update({"Surprise NMF": _surprise(SurpriseNMF), "Surprise SVD": _surprise(SVD), "Surprise SVD++": _surprise(SVDpp)})
+            table.update(
+                {
+                    "Surprise NMF": _surprise(SurpriseNMF),
+                    "Surprise SVD": _surprise(SVD),
+                    "Surprise SVD++": _surprise(SVDpp),
+                }
+            )
     return table
 
 
@@ -114,10 +129,26 @@ def main(argv=None):
             predictions, fit_seconds = fit_predict(train, test, users, movies)
             errors.append(rmse(test["rating"], predictions))
             seconds.append(fit_seconds)
-        rows.append({"method": name, **dict(zip(args.splits, errors)), "mean": np.mean(errors), "fit (s)": np.mean(seconds)})
-        print(f"{name:42s} " + " ".join(f"{e:.4f}" for e in errors) + f"  mean {np.mean(errors):.4f}  fit {np.mean(seconds):.2f} s", flush=True)
+        rows.append(
+            {
+                "method": name,
+                **dict(zip(args.splits, errors, strict=False)),
+                "mean": np.mean(errors),
+                "fit (s)": np.mean(seconds),
+            }
+        )
+        print(
+            f"{name:42s} "
+            + " ".join(f"{e:.4f}" for e in errors)
+            + f"  mean {np.mean(errors):.4f}  fit {np.mean(seconds):.2f} s",
+            flush=True,
+        )
     print()
-    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f") if _has_tabulate() else pd.DataFrame(rows).round(4).to_string(index=False))
+    print(
+        pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f")
+        if _has_tabulate()
+        else pd.DataFrame(rows).round(4).to_string(index=False)
+    )
 
 
 def _has_tabulate():

@@ -14,17 +14,20 @@ from pathlib import Path
 
 import nbformat
 
-from nmf_helpers.course import ASSIGNMENT, grade_table, kit_root, nbgrader, new_course
-from nmf_helpers.demo import BUGGY_RECOMMEND, data_environment
-from nmf_helpers.grader import autograde_class
-from nmf_helpers.handins import make_handin
+from nmf_kit.course import ASSIGNMENT, grade_table, kit_root, nbgrader, new_course
+from nmf_kit.demo import BUGGY_RECOMMEND, data_environment
+from nmf_kit.grader import autograde_class
+from nmf_kit.handins import make_handin
 
 
 def graded_course(folder, students, workers, env):
     course = new_course(folder, kit_root())
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", env=env)
     release, source = course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb"
-    handins = [make_handin(release, source), make_handin(release, source, {"recommend_movies": BUGGY_RECOMMEND})]
+    handins = [
+        make_handin(release, source),
+        make_handin(release, source, {"recommend_movies": BUGGY_RECOMMEND}),
+    ]
     for k in range(students):
         path = course / "submitted" / f"s{k:03d}" / ASSIGNMENT / "nmf.ipynb"
         path.parent.mkdir(parents=True)
@@ -47,10 +50,17 @@ def main(argv=None):
     os.environ.update(env)
     root = Path(tempfile.mkdtemp(prefix="bench-parallel-"))
     serial, grades_serial = graded_course(root / "serial", args.students, 1, env)
-    print(f"{args.students} submissions, 1 worker: {serial:.1f} s ({serial / args.students:.1f} s each)", flush=True)
+    print(
+        f"{args.students} submissions, 1 worker: {serial:.1f} s ({serial / args.students:.1f} s each)",
+        flush=True,
+    )
     parallel, grades_parallel = graded_course(root / "parallel", args.students, args.workers, env)
-    print(f"{args.students} submissions, {args.workers} workers: {parallel:.1f} s ({parallel / args.students:.1f} s each)")
-    print(f"speed-up {serial / parallel:.2f}x; grades identical: {grades_serial.equals(grades_parallel)}; data: {folder}")
+    print(
+        f"{args.students} submissions, {args.workers} workers: {parallel:.1f} s ({parallel / args.students:.1f} s each)"
+    )
+    print(
+        f"speed-up {serial / parallel:.2f}x; grades identical: {grades_serial.equals(grades_parallel)}; data: {folder}"
+    )
 
 
 if __name__ == "__main__":

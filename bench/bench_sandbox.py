@@ -15,10 +15,10 @@ from pathlib import Path
 
 import nbformat
 
-from nmf_helpers.course import ASSIGNMENT, kit_root, nbgrader, new_course
-from nmf_helpers.demo import data_environment
-from nmf_helpers.grader import autograde_class
-from nmf_helpers.handins import make_handin
+from nmf_kit.course import ASSIGNMENT, kit_root, nbgrader, new_course
+from nmf_kit.demo import data_environment
+from nmf_kit.grader import autograde_class
+from nmf_kit.handins import make_handin
 
 
 def seconds_per_handin(folder, tool, students, env):
@@ -46,7 +46,9 @@ def main(argv=None):
     root = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     plain = seconds_per_handin(root / "none", "none", args.students, env)
     boxed = seconds_per_handin(root / "bwrap", "bwrap", args.students, env)
-    print(f"per hand-in, serial, {args.students} hand-ins: without sandbox {plain:.2f} s, in bwrap {boxed:.2f} s")
+    print(
+        f"per hand-in, serial, {args.students} hand-ins: without sandbox {plain:.2f} s, in bwrap {boxed:.2f} s"
+    )
     print(f"sandbox cost: {100 * (boxed / plain - 1):+.1f}% ({boxed / plain:.3f}x); data: {folder}")
 
 

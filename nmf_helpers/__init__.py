@@ -1,55 +1,45 @@
-"""nmf_helpers: the instructor side of the NMF course kit.
+"""nmf_helpers: the reference library of the NMF course kit (instructors only).
 
-Reference solutions (:mod:`nmf_helpers.nmf`), data (:mod:`nmf_helpers.data`,
-:mod:`nmf_helpers.movielens`, :mod:`nmf_helpers.synthetic`), recommendation
-(:mod:`nmf_helpers.recommend`), evaluation (:mod:`nmf_helpers.evaluate`) and
-figures (:mod:`nmf_helpers.plots`). Students never get this package: the
-assignment's hidden tests import it at grading time only.
+The assignment's reference answers (:mod:`~nmf_helpers.nmf`: Lee-Seung ``non_negative``,
+``update_h``, ``update_z``; :mod:`~nmf_helpers.recommend`: ``recommend_movies``), the
+Kullback-Leibler and masked multiplicative variants, the kit's data layer (the real
+MovieLens-100k or a synthetic stand-in), and the hidden checks
+(:mod:`nmf_helpers.grading`). Students never get this package; what they do get is
+:mod:`nmf_course`, whose public names are re-exported here for convenience.
+
+Names are imported on first use, so ``import nmf_helpers`` itself is instant.
 """
 
-from .data import (
-    GENRES,
-    MovieLens,
-    find_movielens,
-    load_digits,
-    load_movielens,
-    load_split,
-    observed_mask,
-    rating_matrix,
-    sparse_rating_matrix,
-    synthetic_folder,
-)
-from .evaluate import bias_predictions, global_mean_predictions, predict_ratings, rmse
-from .movielens import MovieLensNotFound, movielens_folder
-from .nmf import (
-    EPSILON,
-    MaskedNMF,
-    kl_divergence,
-    non_negative,
-    non_negative_kl,
-    non_negative_masked,
-    squared_loss,
-    update_h,
-    update_z,
-)
-from .recommend import (
-    compare_genres,
-    describe_components,
-    fold_in_user,
-    genre_profile,
-    new_user_ratings,
-    recommend_movies,
-)
-from .synthetic import write_synthetic_movielens
+import importlib
 
-__version__ = "0.1.0"
+import nmf_course
 
-__all__ = [
-    "EPSILON", "GENRES", "MaskedNMF", "MovieLens", "MovieLensNotFound", "bias_predictions", "find_movielens",
-    "compare_genres", "describe_components", "fold_in_user", "genre_profile",
-    "global_mean_predictions", "kl_divergence", "load_digits", "load_movielens", "load_split",
-    "movielens_folder", "new_user_ratings", "non_negative", "non_negative_kl",
-    "non_negative_masked", "observed_mask", "predict_ratings", "rating_matrix",
-    "recommend_movies", "rmse", "sparse_rating_matrix", "squared_loss", "synthetic_folder",
-    "update_h", "update_z", "write_synthetic_movielens",
-]  # fmt: skip
+__version__ = "0.2.0"
+
+# name -> submodule of nmf_helpers that defines it
+_EXPORTS = {
+    "nmf": ("EPSILON", "non_negative", "squared_loss", "update_h", "update_z"),
+    "kl": ("kl_divergence", "non_negative_kl"),
+    "masked": ("non_negative_masked_mu",),
+    "recommend": ("recommend_movies",),
+    "data": ("find_movielens", "load_movielens", "load_split", "synthetic_folder"),
+    "synthetic": ("write_synthetic_movielens",),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(set(_WHERE) | set(nmf_course.__all__))
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    elif name in nmf_course.__all__:
+        value = getattr(nmf_course, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

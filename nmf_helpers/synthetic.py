@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .movielens import GENRES, REQUIRED_FILES
+from nmf_course.movielens import GENRES, REQUIRED_FILES
 
 OCCUPATIONS = (
     "administrator", "artist", "doctor", "educator", "engineer", "entertainment",
@@ -26,9 +26,7 @@ OCCUPATIONS = (
 )  # fmt: skip
 
 # How often each genre occurs (relative), roughly as in the original.
-_GENRE_WEIGHT = np.array(
-    [0.1, 25, 13, 4, 7, 50, 11, 5, 72, 2, 2, 9, 5, 6, 25, 10, 25, 7, 3], dtype=float
-)
+_GENRE_WEIGHT = np.array([0.1, 25, 13, 4, 7, 50, 11, 5, 72, 2, 2, 9, 5, 6, 25, 10, 25, 7, 3], dtype=float)
 
 # Taste groups: (name, liked genres, disliked genres).
 _TASTES = (
@@ -104,7 +102,9 @@ def generate(n_users=300, n_movies=400, seed=0):
         score += rng.normal(0.0, 0.75, count)
         ratings = np.clip(np.rint(score), 1, 5).astype(int)
         stamps = _FIRST_TIMESTAMP + rng.integers(0, _SPAN_SECONDS, count)
-        rows.extend(zip([u + 1] * count, (movies + 1).tolist(), ratings.tolist(), stamps.tolist()))
+        rows.extend(
+            zip([u + 1] * count, (movies + 1).tolist(), ratings.tolist(), stamps.tolist(), strict=False)
+        )
     order = rng.permutation(len(rows))  # u.data is in no particular order
     ratings = [rows[k] for k in order]
 
@@ -116,7 +116,9 @@ def generate(n_users=300, n_movies=400, seed=0):
         movies.append((i + 1, title, date, "", url, flags[i].tolist()))
     users = []
     for u in range(n_users):
-        zip_code = f"{rng.integers(0, 100000):05d}" if u % 40 else f"T{rng.integers(0, 10)}H{rng.integers(0, 10)}N"
+        zip_code = (
+            f"{rng.integers(0, 100000):05d}" if u % 40 else f"T{rng.integers(0, 10)}H{rng.integers(0, 10)}N"
+        )
         users.append((u + 1, int(rng.integers(10, 71)), "MF"[int(rng.random() < 0.3)],
                       OCCUPATIONS[rng.integers(0, len(OCCUPATIONS))], zip_code))  # fmt: skip
     return {"ratings": ratings, "movies": movies, "users": users, "group": group}
@@ -129,8 +131,8 @@ def _splits(ratings, seed):
     fold = rng.permutation(n) % 5
     splits = {}
     for k in range(5):
-        test = [r for r, f in zip(ratings, fold) if f == k]
-        base = [r for r, f in zip(ratings, fold) if f != k]
+        test = [r for r, f in zip(ratings, fold, strict=False) if f == k]
+        base = [r for r, f in zip(ratings, fold, strict=False) if f != k]
         splits[f"u{k + 1}"] = (base, test)
     by_user = {}
     for r in ratings:

@@ -21,4 +21,4 @@ if ! command -v bwrap >/dev/null 2>&1; then
         echo "setup: bubblewrap (bwrap) is missing; grading will ask for it: sudo apt-get install bubblewrap"
     fi
 fi
-.venv/bin/python -c "import nbgrader, nmf_helpers; print(f'setup: ok (nbgrader {nbgrader.__version__}, nmf_helpers {nmf_helpers.__version__})')"
+.venv/bin/python -c 'import nbgrader, nmf_kit; print(f"setup: ok (nbgrader {nbgrader.__version__}, nmf-course-kit {nmf_kit.__version__})")'

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nmf_helpers.cli import main
-from nmf_helpers.collect import collect
+from nmf_kit.cli import main
+from nmf_kit.collect import collect
 
 
 def _notebook(text="x = 1"):
@@ -46,7 +46,7 @@ def test_archives_land_in_submitted(downloads, tmp_path):
     assert (course / "submitted/s1234567/ex08/nmf.html").read_text() == "<html/>"
     assert "y = 2" in (course / "submitted/alice/ex08/nmf.ipynb").read_text()
     assert (course / "submitted/bob/ex08/nmf.ipynb").is_file()
-    assert "renamed to nmf.ipynb" in [o for o in outcomes if o.student_id == "bob"][0].message
+    assert "renamed to nmf.ipynb" in next(o for o in outcomes if o.student_id == "bob").message
 
 
 def test_bad_archives_are_reported_by_name_and_skipped(downloads, tmp_path):
@@ -69,7 +69,10 @@ def test_bad_archives_are_reported_by_name_and_skipped(downloads, tmp_path):
     assert statuses["gina_ex08.zip"][0] == "collected"
     assert any("gina" in line and "not valid notebook JSON" in line for line in lines)
     assert sorted(p.name for p in (tmp_path / "course/submitted").iterdir()) == ["gina"]
-    assert all(name in "\n".join(lines) for name in ("carol_ex08.zip", "dave_ex08.zip", "erin_ex08.zip", "frank_ex08.zip"))
+    assert all(
+        name in "\n".join(lines)
+        for name in ("carol_ex08.zip", "dave_ex08.zip", "erin_ex08.zip", "frank_ex08.zip")
+    )
 
 
 def test_existing_submission_is_never_overwritten_silently(downloads, tmp_path):
@@ -80,20 +83,31 @@ def test_existing_submission_is_never_overwritten_silently(downloads, tmp_path):
 
     _zip(downloads / "alice_ex08.zip", {"nmf.ipynb": _notebook("second")})
     outcome = collect(downloads, course, log=lambda line: None)[0]
-    assert outcome.status == "skipped" and "--replace" in outcome.message
+    assert outcome.status == "skipped"
+    assert "--replace" in outcome.message
     assert "first" in (course / "submitted/alice/ex08/nmf.ipynb").read_text()
 
     outcome = collect(downloads, course, replace=True, log=lambda line: None)[0]
     assert outcome.status == "replaced"
     assert "second" in (course / "submitted/alice/ex08/nmf.ipynb").read_text()
     kept = list((course / "replaced/alice").glob("ex08-*/nmf.ipynb"))
-    assert len(kept) == 1 and "first" in kept[0].read_text()
+    assert len(kept) == 1
+    assert "first" in kept[0].read_text()
 
 
 def test_custom_pattern_and_cli_exit_code(downloads, tmp_path, capsys):
     _zip(downloads / "Alice Smith_4711_assignsubmission_file_ex08.zip", {"nmf.ipynb": _notebook()})
     (downloads / "broken_ex08.zip").write_bytes(b"nope")
-    code = main(["collect", str(downloads), "--course", str(tmp_path / "c"), "--pattern", r"_(?P<student_id>\d+)_assignsubmission"])
+    code = main(
+        [
+            "collect",
+            str(downloads),
+            "--course",
+            str(tmp_path / "c"),
+            "--pattern",
+            r"_(?P<student_id>\d+)_assignsubmission",
+        ]
+    )
     output = capsys.readouterr().out
     assert code == 1  # one archive could not be collected
     assert (tmp_path / "c/submitted/4711/ex08/nmf.ipynb").is_file()

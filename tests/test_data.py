@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nmf_course.data import MOVIE_COLUMNS, RATING_COLUMNS, SPLITS, USER_COLUMNS
 from nmf_helpers import (
     GENRES,
     MovieLensNotFound,
@@ -19,7 +20,6 @@ from nmf_helpers import (
     sparse_rating_matrix,
     write_synthetic_movielens,
 )
-from nmf_helpers.data import MOVIE_COLUMNS, RATING_COLUMNS, SPLITS, USER_COLUMNS
 
 
 def _tree_state(folder):
@@ -32,7 +32,8 @@ def test_real_counts(real_movielens):
     assert len(data.ratings) == 100_000
     assert data.ratings["user id"].nunique() == 943 == len(data.users)
     assert data.ratings["movie id"].nunique() == 1682 == len(data.movies)
-    assert len(data.genres) == 19 and list(data.genres["genre"]) == list(GENRES)
+    assert len(data.genres) == 19
+    assert list(data.genres["genre"]) == list(GENRES)
     counts = data.ratings["rating"].value_counts().sort_index()
     assert counts.to_dict() == {1: 6110, 2: 11370, 3: 27145, 4: 34174, 5: 21201}
     assert data.ratings["rating"].mean() == pytest.approx(3.52986)
@@ -47,17 +48,18 @@ def test_real_titles_are_latin1_intact(real_movielens):
 
 
 def test_real_splits(real_movielens):
-    all_pairs = set(zip(real_movielens.ratings["user id"], real_movielens.ratings["movie id"]))
+    all_pairs = set(zip(real_movielens.ratings["user id"], real_movielens.ratings["movie id"], strict=False))
     tests = []
     for name in ("u1", "u2", "u3", "u4", "u5"):
         train, test = real_movielens.split(name)
         assert (len(train), len(test)) == (80_000, 20_000)
-        tests.append(set(zip(test["user id"], test["movie id"])))
+        tests.append(set(zip(test["user id"], test["movie id"], strict=False)))
     assert set().union(*tests) == all_pairs  # disjoint test folds that cover everything
     assert sum(map(len, tests)) == 100_000
     for name in ("ua", "ub"):
         train, test = real_movielens.split(name)
-        assert len(test) == 9430 and test.groupby("user id").size().eq(10).all()
+        assert len(test) == 9430
+        assert test.groupby("user id").size().eq(10).all()
 
 
 def test_environment_folder_is_used_read_only(real_movielens, movielens_parent, monkeypatch, tmp_path):
@@ -112,7 +114,8 @@ def test_fallback_to_synthetic_says_so_in_one_line(isolated_data_env, capsys):
     data = load_movielens(download=False)
     assert data.synthetic
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "SYNTHETIC" in lines[0]
+    assert len(lines) == 1
+    assert "SYNTHETIC" in lines[0]
     with pytest.raises(MovieLensNotFound):
         load_movielens(download=False, allow_synthetic=False)
 
@@ -141,9 +144,13 @@ def test_synthetic_titles_are_latin1(synthetic):
 
 
 def test_synthetic_splits_are_like_the_real_ones(synthetic):
-    pairs = set(zip(synthetic.ratings["user id"], synthetic.ratings["movie id"]))
-    folds = [set(zip(t["user id"], t["movie id"])) for _, t in (synthetic.split(f"u{k}") for k in range(1, 6))]
-    assert set().union(*folds) == pairs and sum(map(len, folds)) == len(pairs)
+    pairs = set(zip(synthetic.ratings["user id"], synthetic.ratings["movie id"], strict=False))
+    folds = [
+        set(zip(t["user id"], t["movie id"], strict=False))
+        for _, t in (synthetic.split(f"u{k}") for k in range(1, 6))
+    ]
+    assert set().union(*folds) == pairs
+    assert sum(map(len, folds)) == len(pairs)
     for name in ("ua", "ub"):
         train, test = synthetic.split(name)
         assert test.groupby("user id").size().eq(10).all()
@@ -171,12 +178,22 @@ def test_synthetic_has_low_rank_genre_structure(synthetic):
 def test_load_split_rejects_unknown_names(movielens_parent):
     with pytest.raises(ValueError, match="name passed to load_split must be one of u1"):
         load_split("u6", movielens_parent)
-    assert SPLITS == ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
+
+
+@pytest.mark.parametrize("name", SPLITS)
+def test_every_named_split_loads_with_disjoint_parts(name, movielens_parent):
+    train, test = load_split(name, movielens_parent)
+    assert len(train) > len(test) > 0
+    overlap = train.merge(test, on=["user id", "movie id"])
+    assert overlap.empty
 
 
 def test_digits():
     X, y = load_digits()
-    assert X.shape == (1797, 64) and X.min() == 0 and X.max() == 16 and len(y) == 1797
+    assert X.shape == (1797, 64)
+    assert X.min() == 0
+    assert X.max() == 16
+    assert len(y) == 1797
 
 
 # ----------------------------------------------------------------------------- matrices
@@ -187,8 +204,10 @@ def tiny_ratings():
 
 def test_rating_matrix_fills(tiny_ratings):
     zero = rating_matrix(tiny_ratings)
-    assert zero.index.name == "user id" and zero.columns.name == "movie id"
-    assert zero.loc[1, 30] == 0 and zero.loc[2, 10] == 5
+    assert zero.index.name == "user id"
+    assert zero.columns.name == "movie id"
+    assert zero.loc[1, 30] == 0
+    assert zero.loc[2, 10] == 5
     assert rating_matrix(tiny_ratings, "global mean").loc[1, 30] == pytest.approx(3.5)
     assert rating_matrix(tiny_ratings, "movie mean").loc[3, 10] == pytest.approx(4.5)
     assert rating_matrix(tiny_ratings, "movie_mean").loc[1, 30] == 3
@@ -211,6 +230,7 @@ def test_rating_matrix_errors(tiny_ratings):
 def test_sparse_matrix_matches_dense(movielens):
     dense = rating_matrix(movielens.ratings)
     sparse, users, movies = sparse_rating_matrix(movielens.ratings)
-    assert list(users) == list(dense.index) and list(movies) == list(dense.columns)
+    assert list(users) == list(dense.index)
+    assert list(movies) == list(dense.columns)
     np.testing.assert_array_equal(sparse.toarray(), dense.to_numpy())
     assert sparse.nnz == len(movielens.ratings)

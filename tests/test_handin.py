@@ -8,12 +8,11 @@ import zipfile
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
-from nmf_helpers.handins import make_handin
-
 from conftest import ROOT
 from corpus import variants
+from nbclient import NotebookClient
+
+from nmf_kit.handins import make_handin
 
 pytestmark = pytest.mark.slow
 RELEASE = ROOT / "release" / "ex08"
@@ -34,7 +33,13 @@ def _run(folder, *args, env):
 
 
 def _executed(notebook, folder, env):
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(folder)}},
+    )
     import os
 
     saved = {k: os.environ.get(k) for k in env}
@@ -61,14 +66,16 @@ def test_unrun_notebook_is_refused(tmp_path, env):
     folder = _student_folder(tmp_path)
     result = _run(folder, env=env)
     assert result.returncode == 1
-    assert "has not been run" in result.stderr and not (folder / "ex08.zip").exists()
+    assert "has not been run" in result.stderr
+    assert not (folder / "ex08.zip").exists()
 
 
 def test_broken_notebook_is_refused(tmp_path, env):
     folder = _student_folder(tmp_path)
     (folder / "nmf.ipynb").write_text("{ this is not json")
     result = _run(folder, env=env)
-    assert result.returncode == 1 and "is not a valid notebook" in result.stderr
+    assert result.returncode == 1
+    assert "is not a valid notebook" in result.stderr
     assert not (folder / "ex08.zip").exists()
 
 
@@ -76,7 +83,8 @@ def test_missing_notebook_is_refused(tmp_path, env):
     folder = _student_folder(tmp_path)
     (folder / "nmf.ipynb").unlink()
     result = _run(folder, env=env)
-    assert result.returncode == 1 and "does not exist" in result.stderr
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr
 
 
 def test_complete_notebook_is_validated_exported_and_zipped(tmp_path, env, data_env):
@@ -92,7 +100,8 @@ def test_complete_notebook_is_validated_exported_and_zipped(tmp_path, env, data_
         assert b"data:image/png;base64" in archive.read("nmf.html")  # the student's plots
     # Handing in again keeps the previous zip.
     result = _run(folder, "--skip-validation", env=env)
-    assert result.returncode == 0 and (folder / "ex08.previous.zip").is_file()
+    assert result.returncode == 0
+    assert (folder / "ex08.previous.zip").is_file()
     assert "ex08.previous.zip" in result.stdout
 
 
@@ -104,6 +113,8 @@ def test_failing_tests_stop_the_handin_unless_allowed(tmp_path, env, data_env):
     result = _run(folder, env=env)
     assert result.returncode == 1
     assert "recommend_movies returns n movies the user has not rated" in result.stdout
-    assert "No zip written" in result.stderr and not (folder / "ex08.zip").exists()
+    assert "No zip written" in result.stderr
+    assert not (folder / "ex08.zip").exists()
     result = _run(folder, "--allow-failures", env=env)
-    assert result.returncode == 0 and (folder / "ex08.zip").is_file()
+    assert result.returncode == 0
+    assert (folder / "ex08.zip").is_file()

@@ -9,13 +9,12 @@ import copy
 
 import nbformat
 import pytest
-
-from nmf_helpers.course import grade_table, nbgrader, new_course
-from nmf_helpers.grader import autograde_class
-from nmf_helpers.handins import make_handin
-
 from conftest import ROOT
 from corpus import variants
+
+from nmf_kit.course import grade_table, nbgrader, new_course
+from nmf_kit.grader import autograde_class
+from nmf_kit.handins import make_handin
 
 pytestmark = pytest.mark.slow
 TESTS = {"test_update_steps": 2, "test_non_negative_shapes": 1, "test_loss_never_increases": 2,
@@ -49,7 +48,12 @@ def _hostile_handins(course):
         "nmf.ipynb", "graded", _without(*NON_NEGATIVE_TESTS),
     )  # fmt: skip
     cases["kills-kernel"] = (handin({"rating_matrix": "import os\nos._exit(1)"}), "nmf.ipynb", "failed", 0)
-    cases["sys-exit"] = (handin({"rating_matrix": "import sys\nsys.exit('bye')"}), "nmf.ipynb", "graded", _without("test_rating_matrix"))
+    cases["sys-exit"] = (
+        handin({"rating_matrix": "import sys\nsys.exit('bye')"}),
+        "nmf.ipynb",
+        "graded",
+        _without("test_rating_matrix"),
+    )
     first_fails = handin({"update_rules": "raise RuntimeError('the first answer cell fails')"})
     cases["error-first-cell"] = (
         first_fails, "nmf.ipynb", "graded",
@@ -68,15 +72,36 @@ def _hostile_handins(course):
             cell.source = "pass  # all good"
     cases["edited-tests"] = (edited, "nmf.ipynb", "graded", _without("test_recommend_unseen"))
     renamed_kernel = copy.deepcopy(reference)
-    renamed_kernel.metadata["kernelspec"] = {"name": "my-own-python", "display_name": "Mine", "language": "python"}
+    renamed_kernel.metadata["kernelspec"] = {
+        "name": "my-own-python",
+        "display_name": "Mine",
+        "language": "python",
+    }
     cases["kernel-name"] = (renamed_kernel, "nmf.ipynb", "graded", _without())
-    nan = "def non_negative(data, num_components, **kwargs):\n    X = np.asarray(data, dtype=float)\n" \
-          "    return np.full((X.shape[0], num_components), np.nan), np.full((num_components, X.shape[1]), np.nan)"
-    cases["nan-results"] = (handin({"non_negative": nan}), "nmf.ipynb", "graded", _without(*NON_NEGATIVE_TESTS))
-    cases["calls-sklearn"] = (handin(corpus["bug_calls_sklearn"].ANSWERS), "nmf.ipynb", "graded", _without(*NON_NEGATIVE_TESTS))
+    nan = (
+        "def non_negative(data, num_components, **kwargs):\n    X = np.asarray(data, dtype=float)\n"
+        "    return np.full((X.shape[0], num_components), np.nan), np.full((num_components, X.shape[1]), np.nan)"
+    )
+    cases["nan-results"] = (
+        handin({"non_negative": nan}),
+        "nmf.ipynb",
+        "graded",
+        _without(*NON_NEGATIVE_TESTS),
+    )
+    cases["calls-sklearn"] = (
+        handin(corpus["bug_calls_sklearn"].ANSWERS),
+        "nmf.ipynb",
+        "graded",
+        _without(*NON_NEGATIVE_TESTS),
+    )
     cheat = corpus["cheat_rebinds_numpy"]
     # Its np.all also breaks pandas in its own notebook, so its rating matrix fails too.
-    cases["rebinds-numpy"] = (handin(cheat.ANSWERS), "nmf.ipynb", "graded", _without(*cheat.LOSES, "test_rating_matrix"))
+    cases["rebinds-numpy"] = (
+        handin(cheat.ANSWERS),
+        "nmf.ipynb",
+        "graded",
+        _without(*cheat.LOSES, "test_rating_matrix"),
+    )
     cheat = corpus["cheat_rebinds_assertion"]
     cases["rebinds-assertion"] = (handin(cheat.ANSWERS), "nmf.ipynb", "graded", _without(*cheat.LOSES))
     cases["renamed-deep"] = (reference, "work/My NMF (final).ipynb", "graded", _without())
@@ -129,16 +154,20 @@ def test_failures_are_explained_and_flagged(hostile):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student, words in (("kills-kernel", "kernel died"), ("invalid-json", "not valid notebook JSON")):
             notebook = gradebook.find_submission_notebook("nmf", "ex08", student)
-            assert notebook.flagged and not notebook.needs_manual_grade
+            assert notebook.flagged
+            assert not notebook.needs_manual_grade
             assert any(words in (c.auto_comment or "") for c in notebook.comments)
     report = (course / "autograde-report.csv").read_text()
-    assert "kills-kernel,failed" in report and "control,graded" in report
+    assert "kills-kernel,failed" in report
+    assert "control,graded" in report
 
 
 def test_timeouts_huge_output_and_moved_notebooks(hostile):
-    course, cases, results, _ = hostile
+    course, _cases, results, _ = hostile
     looped = nbformat.read(course / "autograded/loops-forever/ex08/nmf.ipynb", as_version=4)
-    errors = [o.get("ename") for c in looped.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o.get("ename") for c in looped.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert "CellTimeoutError" in errors
     assert (course / "autograded/huge-output/ex08/nmf.ipynb").stat().st_size < 5_000_000
     assert "copied to nmf.ipynb" in results["renamed-deep"].reason
@@ -156,7 +185,9 @@ def test_parallel_grading_loses_no_grade_against_serial(tmp_path, data_env, monk
         course = new_course(tmp_path / f"course{workers}", ROOT)
         nbgrader(course, "generate_assignment", "ex08", "--force", env=data_env)
         for name in names:
-            notebook = make_handin(course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb", corpus[name].ANSWERS)
+            notebook = make_handin(
+                course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb", corpus[name].ANSWERS
+            )
             (course / "submitted" / name / "ex08").mkdir(parents=True)
             nbformat.write(notebook, course / "submitted" / name / "ex08" / "nmf.ipynb")
         results = autograde_class(course, workers=workers, log=lambda line: None)

@@ -4,10 +4,9 @@ import re
 
 import nbformat
 import pytest
-
-from nmf_helpers.lectures import render
-
 from conftest import ROOT
+
+from nmf_kit.lectures import render
 
 NOTEBOOKS = ROOT / "notebooks"
 pytestmark = pytest.mark.slow
@@ -38,7 +37,11 @@ def _outputs(notebook):
 
 def test_three_notebooks_render_to_html(executed):
     notebooks, rendered = executed
-    assert sorted(notebooks) == ["01_reading_w_and_h.ipynb", "02_zero_filling_vs_masking.ipynb", "03_new_user.ipynb"]
+    assert sorted(notebooks) == [
+        "01_reading_w_and_h.ipynb",
+        "02_zero_filling_vs_masking.ipynb",
+        "03_new_user.ipynb",
+    ]
     for name, (html, _, _) in rendered.items():
         text = html.read_text(encoding="utf-8")
         assert "data:image/png;base64" in text, name
@@ -55,7 +58,7 @@ def _table(notebook, tag):
     table = {}
     for line in lines[1:]:
         name, *values = re.split(r"\s{2,}", line.strip())
-        table[name] = dict(zip(columns, map(float, values)))
+        table[name] = dict(zip(columns, map(float, values), strict=False))
     return table
 
 
@@ -70,7 +73,11 @@ def test_zero_filling_is_worse_than_the_mean_and_masking_beats_biases(executed, 
 
 
 def test_committed_notebooks_are_clean():
-    paths = [*NOTEBOOKS.glob("*.ipynb"), *(ROOT / "source").rglob("*.ipynb"), *(ROOT / "release").rglob("*.ipynb")]
+    paths = [
+        *NOTEBOOKS.glob("*.ipynb"),
+        *(ROOT / "source").rglob("*.ipynb"),
+        *(ROOT / "release").rglob("*.ipynb"),
+    ]
     assert len(paths) >= 5
     for path in paths:
         notebook = nbformat.read(path, as_version=4)

@@ -14,7 +14,6 @@ from nmf_helpers import (
     kl_divergence,
     non_negative,
     non_negative_kl,
-    non_negative_masked,
     squared_loss,
     update_h,
     update_z,
@@ -28,7 +27,7 @@ def planted(seed=42, n=30, m=20, k=4):
     z0[:k] = np.eye(k)  # pure rows too: with both factors this sparse, NMF is unique
     h0 = np.zeros((k, m))  # separable: each column belongs to one part, so the answer is unique
     for c in range(k):
-        h0[c, c * (m // k):(c + 1) * (m // k)] += rng.uniform(0.5, 1.5, m // k)
+        h0[c, c * (m // k) : (c + 1) * (m // k)] += rng.uniform(0.5, 1.5, m // k)
     return z0 @ h0, z0, h0
 
 
@@ -73,12 +72,13 @@ def test_one_iteration_is_h_then_z_with_the_new_h():
 def test_denominators_are_clipped_not_nan():
     X = np.zeros((3, 4))
     Z, H = np.zeros((3, 2)), np.zeros((2, 4))
-    assert np.all(update_h(X, Z, H) == 0) and np.all(update_z(X, Z, H) == 0)
+    assert np.all(update_h(X, Z, H) == 0)
+    assert np.all(update_z(X, Z, H) == 0)
 
 
 @pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
 def test_exact_factorisation_is_recovered(fit):
-    X, z0, h0 = planted()
+    X, _z0, h0 = planted()
     Z, H = fit(X, 4, random_state=0, num_iterations=20000)
     assert np.linalg.norm(X - Z @ H) / np.linalg.norm(X) < 1e-4
     # The same parts up to order and scale: each planted row of H has a match.
@@ -103,9 +103,12 @@ def test_loss_never_increases(name, fit):
     X = _inputs()[name]
     Z, H, losses = fit(X, 5, random_state=0, num_iterations=300, return_loss=True)
     assert losses.shape == (301,)
-    assert np.all(np.isfinite(losses)) and np.all(np.isfinite(Z)) and np.all(np.isfinite(H))
+    assert np.all(np.isfinite(losses))
+    assert np.all(np.isfinite(Z))
+    assert np.all(np.isfinite(H))
     assert np.all(np.diff(losses) <= 1e-9 * losses[0]), np.diff(losses).max()
-    assert Z.min() >= 0 and H.min() >= 0
+    assert Z.min() >= 0
+    assert H.min() >= 0
 
 
 def test_loss_history_matches_direct_computation():
@@ -120,7 +123,8 @@ def test_loss_history_matches_direct_computation():
 def test_zero_rows_and_columns_stay_zero():
     X = _inputs()["zero rows and columns"]
     Z, H = non_negative(X, 4, random_state=0, num_iterations=200)
-    assert np.all(Z[[0, 7, 29]] == 0) and np.all(H[:, [3, 19]] == 0)
+    assert np.all(Z[[0, 7, 29]] == 0)
+    assert np.all(H[:, [3, 19]] == 0)
 
 
 @pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
@@ -196,11 +200,12 @@ def test_init_is_not_modified():
     X = _inputs()["random dense"]
     z0, h0 = np.ones((40, 2)), np.ones((2, 25))
     non_negative(X, 2, init=(z0, h0), num_iterations=5)
-    assert np.all(z0 == 1) and np.all(h0 == 1)
+    assert np.all(z0 == 1)
+    assert np.all(h0 == 1)
 
 
 @pytest.mark.parametrize(
-    "kwargs, error, message",
+    ("kwargs", "error", "message"),
     [
         ({"data": [[1.0, -2.0]]}, ValueError, "Negative values in data passed to non_negative"),
         ({"data": [[1.0, np.nan]]}, ValueError, "NaN values in data passed to non_negative"),
@@ -208,13 +213,25 @@ def test_init_is_not_modified():
         ({"data": [1.0, 2.0]}, ValueError, "must be 2-dimensional"),
         ({"data": np.zeros((0, 3))}, ValueError, "is empty"),
         ({"data": [["a", "b"]]}, TypeError, "must hold numbers"),
-        ({"num_components": 0}, ValueError, "num_components passed to non_negative must be a positive integer"),
-        ({"num_components": 2.5}, TypeError, "num_components passed to non_negative must be a positive integer"),
+        (
+            {"num_components": 0},
+            ValueError,
+            "num_components passed to non_negative must be a positive integer",
+        ),
+        (
+            {"num_components": 2.5},
+            TypeError,
+            "num_components passed to non_negative must be a positive integer",
+        ),
         ({"num_components": "3"}, TypeError, "num_components"),
         ({"num_components": True}, TypeError, "num_components"),
         ({"num_iterations": -1}, ValueError, "num_iterations passed to non_negative"),
         ({"tol": -1.0}, ValueError, "tol passed to non_negative"),
-        ({"init": (np.ones((2, 2)), np.ones((2, 3)))}, ValueError, r"init\[0\] \(Z0\) passed to non_negative has shape"),
+        (
+            {"init": (np.ones((2, 2)), np.ones((2, 3)))},
+            ValueError,
+            r"init\[0\] \(Z0\) passed to non_negative has shape",
+        ),
         ({"init": (np.ones((3, 2)), -np.ones((2, 3)))}, ValueError, "must be finite and non-negative"),
         ({"init": "nndsvd"}, TypeError, "init passed to non_negative must be None or a pair"),
         ({"random_state": "seed"}, TypeError, "random_state passed to non_negative"),
@@ -235,95 +252,3 @@ def test_kl_losses_are_the_divergence():
 
 
 # ----------------------------------------------------------------------------- masked
-@pytest.mark.parametrize("solver", ["cd", "mu"])
-def test_masked_ignores_missing_entries(solver):
-    rng = np.random.default_rng(8)
-    X = planted()[0] + 0.1  # no zeros, so that the sparse form stores every observed entry
-    missing = rng.random(X.shape) < 0.3
-    a, b = X.copy(), X.copy()
-    a[missing] = np.nan
-    b[missing] = 1e6  # whatever sits there must not matter
-    fit = lambda data, **kw: non_negative_masked(data, 4, l2=0.01, solver=solver, random_state=0, num_iterations=60, **kw)  # noqa: E731
-    model_a, model_b = fit(a), fit(b, mask=~missing)
-    model_s = fit(sp.csr_matrix(np.where(missing, 0, X)))
-    np.testing.assert_allclose(model_a.Z, model_b.Z, rtol=1e-10)
-    np.testing.assert_allclose(model_a.Z, model_s.Z, rtol=1e-10)
-    assert np.all(np.diff(model_a.losses) <= 1e-9 * model_a.losses[0])
-
-
-@pytest.mark.parametrize("biases", [False, True])
-def test_masked_cd_loss_never_increases(biases):
-    rng = np.random.default_rng(10)
-    X = sp.random(80, 60, density=0.2, random_state=1, format="csr")
-    X.data = rng.integers(1, 6, X.nnz).astype(float)
-    model = non_negative_masked(X, 6, biases=biases, random_state=0, num_iterations=30)
-    assert np.all(np.diff(model.losses) <= 1e-9 * model.losses[0])
-    assert model.Z.min() >= 0 and model.H.min() >= 0
-    assert np.any(model.row_bias) == biases
-
-
-def test_masked_fits_held_out_entries_of_a_low_rank_matrix():
-    rng = np.random.default_rng(9)
-    X, _, _ = planted(n=60, m=40)
-    missing = rng.random(X.shape) < 0.3
-    data = np.where(missing, np.nan, X)
-    model = non_negative_masked(data, 4, l2=0.0, random_state=0, num_iterations=300)
-    rows, cols = np.nonzero(missing)
-    held_out = np.sqrt(np.mean((model.predict(rows, cols) - X[rows, cols]) ** 2))
-    zero_filled = non_negative(np.where(missing, 0, X), 4, random_state=0, num_iterations=3000)
-    naive = np.sqrt(np.mean(((zero_filled[0] @ zero_filled[1])[rows, cols] - X[rows, cols]) ** 2))
-    assert held_out < 0.05 * X.mean() and held_out < naive / 10
-    assert model.Z.min() >= 0 and model.H.min() >= 0
-
-
-def test_masked_with_biases_predicts_ratings(movielens):
-    from nmf_helpers import bias_predictions, rmse, sparse_rating_matrix
-
-    train, test = movielens.split("u1")
-    X, users, movies = sparse_rating_matrix(train, users=movielens.users["user id"], movies=movielens.movies["movie id"])
-    model = non_negative_masked(X, 20, biases=True, random_state=0)
-    rows = pd.Index(users).get_indexer(test["user id"])
-    cols = pd.Index(movies).get_indexer(test["movie id"])
-    masked = rmse(test["rating"], model.predict(rows, cols).clip(1, 5))
-    assert masked < rmse(test["rating"], np.full(len(test), train["rating"].mean()))
-    assert masked < rmse(test["rating"], bias_predictions(train, test)) - (0.02 if not movielens.synthetic else 0.0)
-    if not movielens.synthetic:
-        assert masked < 0.935  # bench/bench_masked.py: 0.924 with M = 40
-    assert model.Z.min() >= 0 and model.H.min() >= 0
-
-
-def test_masked_validation():
-    with pytest.raises(ValueError, match="mask passed to non_negative_masked has shape"):
-        non_negative_masked(np.ones((3, 3)), 2, mask=np.ones((2, 2), bool))
-    with pytest.raises(ValueError, match="no observed entries"):
-        non_negative_masked(np.full((3, 3), np.nan), 2)
-    with pytest.raises(ValueError, match="Negative values in data passed to non_negative_masked"):
-        non_negative_masked(-np.ones((3, 3)), 2)
-    with pytest.raises(ValueError, match="l2 passed to non_negative_masked"):
-        non_negative_masked(np.ones((3, 3)), 2, l2=-1)
-    with pytest.raises(ValueError, match="solver passed to non_negative_masked must be 'cd' or 'mu'"):
-        non_negative_masked(np.ones((3, 3)), 2, solver="als")
-
-
-def test_masked_model_saves_loads_and_folds_in(tmp_path):
-    rng = np.random.default_rng(12)
-    X = sp.random(60, 40, density=0.3, random_state=2, format="csr")
-    X.data = rng.integers(1, 6, X.nnz).astype(float)
-    model = non_negative_masked(X, 5, biases=True, random_state=0, num_iterations=10)
-    model.save(tmp_path / "model.npz", movie_ids=np.arange(100, 140))
-    loaded, extra = type(model).load(tmp_path / "model.npz")
-    np.testing.assert_array_equal(loaded.predict(), model.predict())
-    np.testing.assert_array_equal(extra["movie_ids"], np.arange(100, 140))
-    assert (loaded.l2, loaded.bias_l2) == (model.l2, model.bias_l2)
-    # Folding in an existing row minimises that row's objective: no worse than the fitted row.
-    row = X[3].tocoo()
-    z, bias = model.fold_in(row.col, row.data)
-    assert z.min() >= 0 and z.shape == (5,)
-
-    def objective(z_row, b_row):
-        residual = row.data - (model.mean + b_row + model.col_bias[row.col] + z_row @ model.H[:, row.col])
-        return residual @ residual + model.l2 * row.nnz * (z_row @ z_row) + model.bias_l2 * b_row**2
-
-    assert objective(z, bias) <= objective(model.Z[3], model.row_bias[3]) + 1e-9
-    with pytest.raises(IndexError, match="column positions"):
-        model.fold_in([99], [3.0])

@@ -11,17 +11,23 @@ import zipfile
 import nbformat
 import pandas as pd
 import pytest
-
-from nmf_helpers.collect import collect
-from nmf_helpers.course import grade_table, nbgrader
-from nmf_helpers.demo import write_handin_zip
-from nmf_helpers.grader import autograde_class
-from nmf_helpers.handins import make_handin
-
 from corpus import grade_in_process, variants
 
+from nmf_kit.collect import collect
+from nmf_kit.course import grade_table, nbgrader
+from nmf_kit.demo import write_handin_zip
+from nmf_kit.grader import autograde_class
+from nmf_kit.handins import make_handin
+
 pytestmark = pytest.mark.slow
-GRADED_VARIANTS = ("correct_z_first", "bug_rated_included", "bug_ascending", "bug_user_position", "bug_no_clipping", "bug_calls_sklearn")
+GRADED_VARIANTS = (
+    "correct_z_first",
+    "bug_rated_included",
+    "bug_ascending",
+    "bug_user_position",
+    "bug_no_clipping",
+    "bug_calls_sklearn",
+)
 
 
 def _test_points(notebook_path):
@@ -101,7 +107,8 @@ def test_feedback_exists_shows_plots_and_hides_hidden_tests(graded):
             assert secret not in html, (student, secret)
     reference = (course / "feedback/reference/ex08/nmf.html").read_text(encoding="utf-8")
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', reference)
-    assert len(images) >= 3 and all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
+    assert len(images) >= 3
+    assert all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
     # A failed test is explained in words; a hidden one by its message only.
     buggy = (course / "feedback/bug-rated-included/ex08/nmf.html").read_text(encoding="utf-8")
     assert "user 1 rated movies 10 and 30: recommend only the others" in buggy  # the visible test caught it

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nmf_course.plots import plot_components, plot_genre_comparison, plot_loss
 from nmf_helpers import (
     bias_predictions,
     compare_genres,
@@ -18,7 +19,6 @@ from nmf_helpers import (
     recommend_movies,
     rmse,
 )
-from nmf_helpers.plots import plot_components, plot_genre_comparison, plot_loss
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,8 @@ def test_recommends_unseen_movies_best_first(movielens, fitted):
     user = int(R.index[5])
     top = recommend_movies(reconstruction, user, movielens.movies, movielens.ratings, n=20)
     assert list(top.columns) == ["movie id", "movie title", "predicted rating", "genres"]
-    assert len(top) == 20 and list(top.index) == list(range(1, 21))
+    assert len(top) == 20
+    assert list(top.index) == list(range(1, 21))
     seen = set(movielens.ratings.loc[movielens.ratings["user id"] == user, "movie id"])
     assert not seen & set(top["movie id"])
     assert top["predicted rating"].is_monotonic_decreasing
@@ -46,7 +47,9 @@ def test_recommends_unseen_movies_best_first(movielens, fitted):
 
 def test_rows_are_found_by_user_id_not_position(movielens):
     ratings = pd.DataFrame({"user id": [7, 7, 9], "movie id": [1, 2, 3], "rating": [5, 4, 3]})
-    reconstruction = pd.DataFrame([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]], index=[7, 9], columns=[1, 2, 3, 4])
+    reconstruction = pd.DataFrame(
+        [[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]], index=[7, 9], columns=[1, 2, 3, 4]
+    )
     top = recommend_movies(reconstruction, 9, movielens.movies, ratings, n=2)
     assert list(top["movie id"]) == [1, 2]  # user 9's row, not the row at position 9 or 8
     assert list(recommend_movies(reconstruction, 7, movielens.movies, ratings, n=5)["movie id"]) == [4, 3]
@@ -55,7 +58,9 @@ def test_rows_are_found_by_user_id_not_position(movielens):
 def test_positional_reconstruction_is_refused(movielens, fitted):
     _, Z, H, reconstruction = fitted
     with pytest.raises(ValueError, match="indexed by row position"):
-        recommend_movies(pd.DataFrame(Z @ H, columns=reconstruction.columns), 1, movielens.movies, movielens.ratings)
+        recommend_movies(
+            pd.DataFrame(Z @ H, columns=reconstruction.columns), 1, movielens.movies, movielens.ratings
+        )
     with pytest.raises(TypeError, match="must be a DataFrame indexed by user id"):
         recommend_movies(Z @ H, 1, movielens.movies, movielens.ratings)
     with pytest.raises(KeyError, match="user_id 99999 passed to recommend_movies is not a row"):
@@ -74,8 +79,12 @@ def test_new_user_by_title_and_id(movielens):
     titles = movielens.movies["movie title"]
     first, second = titles.iloc[0], titles.iloc[1]
     ratings = new_user_ratings(movielens.movies, {first: 5, int(movielens.movies["movie id"].iloc[1]): 2})
-    assert list(ratings.index) == list(movielens.movies["movie id"].iloc[:2]) and list(ratings) == [5.0, 2.0]
-    assert new_user_ratings(movielens.movies, {second.upper()[:-7]: 4}).index[0] in movielens.movies["movie id"].values
+    assert list(ratings.index) == list(movielens.movies["movie id"].iloc[:2])
+    assert list(ratings) == [5.0, 2.0]
+    assert (
+        new_user_ratings(movielens.movies, {second.upper()[:-7]: 4}).index[0]
+        in movielens.movies["movie id"].values
+    )
     with pytest.raises(KeyError, match="matches 0 movies"):
         new_user_ratings(movielens.movies, {"no such film at all": 3})
     with pytest.raises(KeyError, match=r"matches \d+ movies"):
@@ -104,7 +113,8 @@ def test_genre_comparison_and_component_reading(movielens, fitted):
     assert list(comparison.columns) == ["rated", "recommended"]
     np.testing.assert_allclose(comparison.sum(), [1.0, 1.0])
     description = describe_components(H, R.columns, movielens.movies)
-    assert len(description) == 8 and description["label"].str.endswith("fans").all()
+    assert len(description) == 8
+    assert description["label"].str.endswith("fans").all()
     strongest = R.columns[np.argmax(H[0])]
     titles = movielens.movies.set_index("movie id")["movie title"]
     assert description.loc[0, "top movies"][0] == titles[strongest]
@@ -138,7 +148,8 @@ def test_plots_draw_what_they_are_given():
     with pytest.raises(ValueError, match="each row must hold"):
         plot_components(H[:, :60])
     ax = plot_loss([5.0, 3.0, 2.0])
-    assert ax.get_yscale() == "log" and len(ax.lines) == 1
+    assert ax.get_yscale() == "log"
+    assert len(ax.lines) == 1
     comparison = pd.DataFrame({"rated": [0.5, 0.5], "recommended": [0.2, 0.8]}, index=["Drama", "Comedy"])
     ax = plot_genre_comparison(comparison)
     assert len(ax.patches) == 4

@@ -8,11 +8,10 @@ import sys
 
 import nbformat
 import pytest
-
-from nmf_helpers.course import nbgrader
-from nmf_helpers.handins import reference_answers
-
 from conftest import ROOT
+
+from nmf_kit.course import nbgrader
+from nmf_kit.handins import reference_answers
 
 RELEASE = ROOT / "release" / "ex08"
 SOURCE = ROOT / "source" / "ex08"
@@ -36,7 +35,14 @@ def test_committed_release_is_what_nbgrader_generates(released_course):
 
 def test_release_leaks_no_solution_hidden_test_or_reference():
     text = "\n".join(p.read_text(encoding="utf-8") for p in RELEASE.iterdir())
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "nmf_helpers", "grading.check", "Model answer"):
+    for marker in (
+        "BEGIN SOLUTION",
+        "END SOLUTION",
+        "BEGIN HIDDEN TESTS",
+        "nmf_helpers",
+        "grading.check",
+        "Model answer",
+    ):
         assert marker not in text, marker
     # No line of any solution survives (lines the scaffold itself gives are allowed).
     release_nb = nbformat.read(RELEASE / "nmf.ipynb", as_version=4)
@@ -56,12 +62,17 @@ def test_every_answer_cell_is_a_stub():
     for cell in answers:
         assert "YOUR CODE HERE" in cell.source or cell.source == "YOUR ANSWER HERE"
     for cell in notebook.cells:
-        assert not cell.get("outputs") and not cell.get("execution_count")
+        assert not cell.get("outputs")
+        assert not cell.get("execution_count")
 
 
 def test_points_add_up_to_twenty():
     notebook = nbformat.read(SOURCE / "nmf.ipynb", as_version=4)
-    points = [c.metadata["nbgrader"].get("points", 0) for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    points = [
+        c.metadata["nbgrader"].get("points", 0)
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    ]
     assert sum(points) == 20
 
 
@@ -88,9 +99,19 @@ def test_release_runs_without_the_reference_package(tmp_path):
 def test_course_environment_does_not_install_the_reference_package():
     lines = (ROOT / "environment.yml").read_text().splitlines()
     environment = "\n".join(line.split("#")[0] for line in lines)  # what conda reads, not the comments
-    assert "nmf_helpers" not in environment and "nmf-course-kit" not in environment
+    assert "nmf_helpers" not in environment
+    assert "nmf-course-kit" not in environment
     assert not re.search(r"^\s*-\s*-e\b|^\s*-\s*\.\s*$|file:", environment, re.M)
-    for package in ("numpy", "pandas", "matplotlib", "scikit-learn", "jupyterlab", "nbgrader", "nbconvert", "pooch"):
+    for package in (
+        "numpy",
+        "pandas",
+        "matplotlib",
+        "scikit-learn",
+        "jupyterlab",
+        "nbgrader",
+        "nbconvert",
+        "pooch",
+    ):
         assert re.search(rf"^\s*-\s*{package}\b", environment, re.M), package
 
 
@@ -105,9 +126,13 @@ def test_release_fails_every_test_under_validate_invert(released_course, data_en
 
 
 def test_nbgrader_extensions_load():
-    lab = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True)
+    lab = subprocess.run(
+        [sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True
+    )
     assert re.search(r"@jupyter/nbgrader v0\.9\.6 .*enabled.*OK", lab.stdout + lab.stderr)
-    server = subprocess.run([sys.executable, "-m", "jupyter", "server", "extension", "list"], capture_output=True, text=True)
+    server = subprocess.run(
+        [sys.executable, "-m", "jupyter", "server", "extension", "list"], capture_output=True, text=True
+    )
     output = server.stdout + server.stderr
     for extension in ("formgrader", "assignment_list", "validate_assignment"):
         assert re.search(rf"nbgrader\.server_extensions\.{extension}\s+.*OK", output), extension

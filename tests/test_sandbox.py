@@ -11,18 +11,17 @@ import textwrap
 
 import nbformat
 import pytest
-
-from nmf_helpers.course import grade_table, nbgrader, new_course
-from nmf_helpers.grader import autograde_class
-from nmf_helpers.handins import make_handin
-from nmf_helpers.sandbox import SandboxUnavailable
-
 from conftest import ROOT
+
+from nmf_kit.course import grade_table, nbgrader, new_course
+from nmf_kit.grader import autograde_class
+from nmf_kit.handins import make_handin
+from nmf_kit.sandbox import SandboxUnavailable
 
 pytestmark = pytest.mark.slow
 
 ESCAPES = textwrap.dedent(
-    '''
+    """
     import os, pathlib, socket
     course = pathlib.Path.cwd().parents[2]  # autograded/<me>/ex08 -> the course root
     def attempt(name, action):
@@ -42,7 +41,7 @@ ESCAPES = textwrap.dedent(
     attempt("memory", lambda: bytearray(50 * 2**30))
     (pathlib.Path.cwd() / "mine.txt").write_text("a hand-in may write in its own folder")
     print("own-folder: written")
-    '''
+    """
 ).strip()
 
 
@@ -52,7 +51,11 @@ def _course_files(course):
     digests = {}
     for path in sorted(course.rglob("*")):
         relative = path.relative_to(course)
-        if path.is_file() and relative.parts[0] not in skip and path.name not in ("gradebook.db", "autograde-report.csv"):
+        if (
+            path.is_file()
+            and relative.parts[0] not in skip
+            and path.name not in ("gradebook.db", "autograde-report.csv")
+        ):
             digests[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digests
 
@@ -109,7 +112,9 @@ def test_hostile_handin_is_graded_for_the_rest_and_changes_nothing(sandboxed):
     course, results, before, home_before, _ = sandboxed
     assert results["attacker"].status == results["victim"].status == "graded"
     table = grade_table(course).set_index("student")
-    assert table.loc["attacker", "tests"] == table.loc["victim", "tests"] == 12  # the fidelity holds in the sandbox
+    assert (
+        table.loc["attacker", "tests"] == table.loc["victim", "tests"] == 12
+    )  # the fidelity holds in the sandbox
     assert _course_files(course) == before
     assert not (course / "pwned.txt").exists()
     assert set(os.listdir(os.path.expanduser("~"))) == home_before
@@ -133,7 +138,10 @@ def test_opting_out_warns_on_every_run(tmp_path, data_env, monkeypatch):
     config.write_text(config.read_text().replace('c.Sandbox.tool = "bwrap"', 'c.Sandbox.tool = "none"'))
     nbgrader(course, "generate_assignment", "ex08", "--force", env=data_env)
     (course / "submitted/untouched/ex08").mkdir(parents=True)
-    nbformat.write(nbformat.read(course / "release/ex08/nmf.ipynb", as_version=4), course / "submitted/untouched/ex08/nmf.ipynb")
+    nbformat.write(
+        nbformat.read(course / "release/ex08/nmf.ipynb", as_version=4),
+        course / "submitted/untouched/ex08/nmf.ipynb",
+    )
     for _ in range(2):
         lines = []
         autograde_class(course, force=True, log=lines.append)

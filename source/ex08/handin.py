@@ -36,11 +36,13 @@ def read_notebook(path):
 
     path = Path(path)
     if not path.is_file():
-        raise HandInError(f"{path} does not exist. Run this in the folder of the exercise, next to {NOTEBOOK}.")
+        raise HandInError(
+            f"{path} does not exist. Run this in the folder of the exercise, next to {NOTEBOOK}."
+        )
     try:
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
-    except Exception as exc:  # noqa: BLE001 - any parse problem means the same to a student
+    except Exception as exc:
         raise HandInError(
             f"{path} is not a valid notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). "
             "Re-download the exercise and copy your answers over."
@@ -59,7 +61,10 @@ def validate(path):
 
     results = Validator().validate(str(path))
     problems = []
-    for key, what in (("type_changed", "a graded cell changed its type"), ("changed", "a read-only cell was edited")):
+    for key, what in (
+        ("type_changed", "a graded cell changed its type"),
+        ("changed", "a read-only cell was edited"),
+    ):
         for cell in results.get(key, []):
             problems.append(f"{what}: {cell['source'].splitlines()[0][:80] if cell['source'] else '(empty)'}")
     for cell in results.get("failed", []):
@@ -93,7 +98,9 @@ def write_zip(zip_path, files):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Hand in exercise 8: validate, export nmf.html, write ex08.zip.")
+    parser = argparse.ArgumentParser(
+        description="Hand in exercise 8: validate, export nmf.html, write ex08.zip."
+    )
     parser.add_argument("--notebook", default=str(Path(__file__).with_name(NOTEBOOK)))
     parser.add_argument("--skip-validation", action="store_true", help="do not re-run the notebook")
     parser.add_argument("--allow-failures", action="store_true", help="write the zip even if tests fail")

@@ -2,12 +2,12 @@
 
 LOSES = ["test_recommend_order"]
 ANSWERS = {
-    "recommend_movies": '''
+    "recommend_movies": """
 def recommend_movies(reconstruction, user_id, movies, ratings, n=20):
     seen = ratings.loc[ratings["user id"] == user_id, "movie id"]
     best = reconstruction.loc[user_id].drop(seen, errors="ignore").sort_values().head(n)
     titles = movies.set_index("movie id")["movie title"]
     return pd.DataFrame({"movie id": best.index, "movie title": titles.loc[best.index].to_numpy(),
                          "predicted rating": best.to_numpy()})
-''',
+""",
 }

@@ -2,7 +2,7 @@
 
 LOSES = ["test_zero_rows_and_columns", "test_reconstruction_error"]
 ANSWERS = {
-    "non_negative": '''
+    "non_negative": """
 def non_negative(data, num_components, num_iterations=1000, random_state=None, return_loss=False):
     X = np.asarray(data, dtype=float)
     rng = np.random.default_rng(random_state)
@@ -11,5 +11,5 @@ def non_negative(data, num_components, num_iterations=1000, random_state=None, r
     for _ in range(num_iterations):
         H = update_h(X, Z, H)
     return Z, H
-''',
+""",
 }

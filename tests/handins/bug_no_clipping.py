@@ -2,7 +2,7 @@
 
 LOSES = ["test_zero_rows_and_columns"]
 ANSWERS = {
-    "update_rules": '''
+    "update_rules": """
 EPS = 1e-10
 
 
@@ -16,5 +16,5 @@ def update_z(data, Z, H, eps=EPS):
     X = np.asarray(data, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return Z * (X @ H.T) / (Z @ H @ H.T)
-''',
+""",
 }

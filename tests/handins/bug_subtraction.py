@@ -2,7 +2,7 @@
 
 LOSES = ["test_update_steps", "test_non_negative_shapes", "test_reconstruction_error"]
 ANSWERS = {
-    "update_rules": '''
+    "update_rules": """
 EPS = 1e-10
 
 
@@ -14,5 +14,5 @@ def update_h(data, Z, H, eps=EPS, rate=0.01):
 def update_z(data, Z, H, eps=EPS, rate=0.01):
     X = np.asarray(data, dtype=float)
     return Z - rate * (Z @ H @ H.T - X @ H.T)
-''',
+""",
 }

@@ -2,7 +2,7 @@
 
 LOSES = ["test_non_negative_shapes", "test_zero_rows_and_columns", "test_reconstruction_error"]
 ANSWERS = {
-    "non_negative": '''
+    "non_negative": """
 def non_negative(data, num_components, num_iterations=1000, random_state=None, return_loss=False):
     X = np.asarray(data, dtype=float)
     rng = np.random.default_rng(random_state)
@@ -12,5 +12,5 @@ def non_negative(data, num_components, num_iterations=1000, random_state=None, r
         H = update_h(X, Z, H)
         Z = update_z(X, Z, H)
     return H, Z
-''',
+""",
 }

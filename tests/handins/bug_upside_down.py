@@ -2,11 +2,14 @@
 
 # The factors blow up, so every check of non_negative fails too.
 LOSES = [
-    "test_update_steps", "test_loss_never_increases", "test_non_negative_shapes",
-    "test_zero_rows_and_columns", "test_reconstruction_error",
+    "test_update_steps",
+    "test_loss_never_increases",
+    "test_non_negative_shapes",
+    "test_zero_rows_and_columns",
+    "test_reconstruction_error",
 ]
 ANSWERS = {
-    "update_rules": '''
+    "update_rules": """
 EPS = 1e-10
 
 
@@ -18,5 +21,5 @@ def update_h(data, Z, H, eps=EPS):
 def update_z(data, Z, H, eps=EPS):
     X = np.asarray(data, dtype=float)
     return Z * (Z @ H @ H.T) / np.clip(X @ H.T, eps, None)
-''',
+""",
 }

@@ -5,9 +5,10 @@ from bug_rated_included import ANSWERS as _BUGGY
 from bug_rated_included import LOSES  # noqa: F401 - the same test is lost
 
 ANSWERS = {
-    "recommend_movies": '''
+    "recommend_movies": """
 import builtins
 builtins.AssertionError = type("Harmless", (Exception,), {})
 AssertionError = None
-''' + _BUGGY["recommend_movies"],
+"""
+    + _BUGGY["recommend_movies"],
 }

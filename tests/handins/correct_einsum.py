@@ -2,7 +2,7 @@
 
 LOSES = []
 ANSWERS = {
-    "update_rules": '''
+    "update_rules": """
 EPS = 1e-10
 
 
@@ -18,8 +18,8 @@ def update_z(data, Z, H, eps=EPS):
     numerator = np.einsum("ij,kj->ik", X, H)
     denominator = np.einsum("il,lj,kj->ik", Z, H, H)
     return Z * numerator / np.clip(denominator, eps, np.inf)
-''',
-    "non_negative": '''
+""",
+    "non_negative": """
 def non_negative(data, num_components, num_iterations=1000, random_state=None, return_loss=False):
     X = np.asarray(data, dtype=float)
     n, m = X.shape
@@ -34,5 +34,5 @@ def non_negative(data, num_components, num_iterations=1000, random_state=None, r
     if return_loss:
         return Z, H, losses
     return Z, H
-''',
+""",
 }

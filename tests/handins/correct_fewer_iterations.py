@@ -2,7 +2,7 @@
 
 LOSES = []
 ANSWERS = {
-    "non_negative": '''
+    "non_negative": """
 def non_negative(data, num_components, num_iterations=400, random_state=None, return_loss=False):
     X = np.asarray(data, dtype=float)
     rng = np.random.default_rng(random_state)
@@ -14,5 +14,5 @@ def non_negative(data, num_components, num_iterations=400, random_state=None, re
         Z = update_z(X, Z, H)
         losses.append(np.sum((X - Z @ H) ** 2))
     return (Z, H, np.array(losses)) if return_loss else (Z, H)
-''',
+""",
 }

@@ -2,7 +2,7 @@
 
 LOSES = []
 ANSWERS = {
-    "update_rules": '''
+    "update_rules": """
 EPS = 1e-10
 
 
@@ -16,8 +16,8 @@ def update_z(data, Z, H, eps=EPS):
     X = np.asarray(data, dtype=np.float32)
     Z, H = Z.astype(np.float32), H.astype(np.float32)
     return Z * (X @ H.T) / np.clip(Z @ H @ H.T, eps, None)
-''',
-    "non_negative": '''
+""",
+    "non_negative": """
 def non_negative(data, num_components, num_iterations=1000, random_state=None, return_loss=False):
     X = np.asarray(data, dtype=np.float32)
     rng = np.random.default_rng(random_state)
@@ -29,5 +29,5 @@ def non_negative(data, num_components, num_iterations=1000, random_state=None, r
         Z = update_z(X, Z, H)
         losses.append(float(np.sum((X - Z @ H) ** 2)))
     return (Z, H, np.array(losses)) if return_loss else (Z, H)
-''',
+""",
 }

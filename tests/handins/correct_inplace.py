@@ -2,7 +2,7 @@
 
 LOSES = []
 ANSWERS = {
-    "update_rules": '''
+    "update_rules": """
 EPS = 1e-9
 
 
@@ -22,5 +22,5 @@ def update_z(data, Z, H, eps=EPS):
     np.multiply(Z, X.dot(H.T), out=Z)
     np.divide(Z, denominator, out=Z)
     return Z
-''',
+""",
 }

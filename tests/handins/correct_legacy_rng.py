@@ -2,7 +2,7 @@
 
 LOSES = []
 ANSWERS = {
-    "non_negative": '''
+    "non_negative": """
 def non_negative(data, num_components, num_iterations=1000, random_state=None, return_loss=False):
     X = np.array(data, dtype=float)
     state = np.random.RandomState(random_state)
@@ -17,5 +17,5 @@ def non_negative(data, num_components, num_iterations=1000, random_state=None, r
         H = update_h(X, Z, H)
         Z = update_z(X, Z, H)
     return (Z, H, losses) if return_loss else (Z, H)
-''',
+""",
 }

@@ -2,7 +2,7 @@
 
 LOSES = []
 ANSWERS = {
-    "update_rules": '''
+    "update_rules": """
 EPS = 1e-12
 
 
@@ -14,5 +14,5 @@ def update_h(data, Z, H, eps=EPS):
 def update_z(data, Z, H, eps=EPS):
     X = np.asarray(data, dtype=float)
     return Z * (X @ H.T) / np.maximum(Z @ H @ H.T, eps)
-''',
+""",
 }

@@ -2,7 +2,7 @@
 
 LOSES = []
 ANSWERS = {
-    "recommend_movies": '''
+    "recommend_movies": """
 def recommend_movies(reconstruction, user_id, movies, ratings, n=20):
     row = reconstruction.loc[user_id].to_numpy(dtype=float)
     ids = reconstruction.columns.to_numpy()
@@ -16,5 +16,5 @@ def recommend_movies(reconstruction, user_id, movies, ratings, n=20):
         "movie title": [lookup.get(movie, "") for movie in ids[order]],
         "predicted rating": row[order],
     })
-''',
+""",
 }

@@ -2,7 +2,7 @@
 
 LOSES = []
 ANSWERS = {
-    "non_negative": '''
+    "non_negative": """
 def non_negative(data, num_components, num_iterations=1000, random_state=None, return_loss=False, tol=1e-6):
     X = np.asarray(data, dtype=float)
     rng = np.random.default_rng(random_state)
@@ -16,5 +16,5 @@ def non_negative(data, num_components, num_iterations=1000, random_state=None, r
         if losses[-2] - losses[-1] < tol * losses[-2]:
             break
     return (Z, H, np.array(losses)) if return_loss else (Z, H)
-''',
+""",
 }

@@ -30,7 +30,10 @@ from .course import ASSIGNMENT, NOTEBOOK, nbgrader_environment
 
 # Reasons nbgrader's log gives for a failure, in the words a grader wants.
 _REASONS = (
-    (r"NotJSONError|Notebook does not appear to be JSON|JSONDecodeError|Unreadable Notebook", "the notebook is not valid notebook JSON"),
+    (
+        r"NotJSONError|Notebook does not appear to be JSON|JSONDecodeError|Unreadable Notebook",
+        "the notebook is not valid notebook JSON",
+    ),
     (r"DeadKernelError|Kernel died", "the kernel died while running the notebook (e.g. os._exit or a crash)"),
     (r"CellTimeoutError|TimeoutError", "a cell ran out of time"),
     (r"database is locked", "the gradebook was locked by another grader"),
@@ -106,7 +109,7 @@ def _sandbox_environment(course, env, memory):
     env[ENV_COURSE] = str(course)
     env[ENV_MEMORY] = str(int(memory))
     if not env.get("NMF_HELPERS_DATA"):  # the kernel cannot see the grader's cache folder
-        from .movielens import movielens_folder
+        from nmf_course.movielens import movielens_folder
 
         env["NMF_HELPERS_DATA"] = str(movielens_folder(download=False).parent)
     return env, [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc"]
@@ -121,7 +124,10 @@ def _grade_one(course, student, assignment, db_url, extra_args, env, force, sand
         # reach another's.
         private = tempfile.mkdtemp(prefix="nmf-kit-kernel-")
         env = {**env, "JUPYTER_RUNTIME_DIR": private, "TMPDIR": private}
-        extra_args = [*extra_args, f"--KernelManager.ip={private}/kernel-ipc"]  # else relative to each side's folder
+        extra_args = [
+            *extra_args,
+            f"--KernelManager.ip={private}/kernel-ipc",
+        ]  # else relative to each side's folder
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
                f"--CourseDirectory.db_url={db_url}", *extra_args]  # fmt: skip
     if force:
@@ -129,9 +135,13 @@ def _grade_one(course, student, assignment, db_url, extra_args, env, force, sand
     start = time.perf_counter()
     for attempt in range(3):
         try:
-            run = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
+            run = subprocess.run(
+                command, cwd=course, env=env, capture_output=True, text=True, timeout=timeout
+            )
         except subprocess.TimeoutExpired:
-            return Result(student, "failed", time.perf_counter() - start, f"grading took longer than {timeout} s in all")
+            return Result(
+                student, "failed", time.perf_counter() - start, f"grading took longer than {timeout} s in all"
+            )
         output = run.stdout + run.stderr
         if "database is locked" not in output or attempt == 2:
             break
@@ -144,7 +154,9 @@ def _grade_one(course, student, assignment, db_url, extra_args, env, force, sand
     if run.returncode == 0 and "There was an error processing assignment" not in output:
         # Graded; a cell that ran out of time was interrupted and scored as failed.
         timed_out = "Interrupting kernel" in output or "CellTimeoutError" in output
-        return Result(student, "graded", seconds, "a cell ran out of time and was interrupted" if timed_out else "")
+        return Result(
+            student, "graded", seconds, "a cell ran out of time and was interrupted" if timed_out else ""
+        )
     return Result(student, "failed", seconds, _reason(output))
 
 
@@ -204,14 +216,29 @@ def autograde_class(course, assignment=ASSIGNMENT, students=None, workers=None, 
         env, sandbox_args = _sandbox_environment(course, env, memory or DEFAULT_MEMORY)
         extra += sandbox_args
     else:
-        log("WARNING: grading WITHOUT a sandbox (c.Sandbox.tool = 'none'): student code runs with your rights.")
+        log(
+            "WARNING: grading WITHOUT a sandbox (c.Sandbox.tool = 'none'): student code runs with your rights."
+        )
     notes = {student: normalise_submission(course, student, assignment) for student in students}
-    log(f"autograding {len(students)} submission(s) of {assignment} with {workers} worker(s)"
-        + (", each kernel in a bwrap sandbox" if sandboxed else ""))
+    log(
+        f"autograding {len(students)} submission(s) of {assignment} with {workers} worker(s)"
+        + (", each kernel in a bwrap sandbox" if sandboxed else "")
+    )
     results, start = [], time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:  # each task waits on its own nbgrader process
         futures = {
-            pool.submit(_grade_one, course, student, assignment, db_url, extra, env, force, sandboxed, submission_timeout): student
+            pool.submit(
+                _grade_one,
+                course,
+                student,
+                assignment,
+                db_url,
+                extra,
+                env,
+                force,
+                sandboxed,
+                submission_timeout,
+            ): student
             for student in students
         }
         for done, future in enumerate(as_completed(futures), 1):
@@ -221,7 +248,9 @@ def autograde_class(course, assignment=ASSIGNMENT, students=None, workers=None, 
                 result.reason = "; ".join(filter(None, [result.reason, note])) if in_place else note
             results.append(result)
             detail = f" ({result.reason})" if result.reason else ""
-            log(f"[{done:{len(str(len(students)))}d}/{len(students)}] {result.student}: {result.status} in {result.seconds:.1f} s{detail}")
+            log(
+                f"[{done:{len(str(len(students)))}d}/{len(students)}] {result.student}: {result.status} in {result.seconds:.1f} s{detail}"
+            )
     for result in results:
         if result.status == "failed":
             record_failure(db_url, assignment, result.student, result.reason)

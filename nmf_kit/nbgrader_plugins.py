@@ -46,7 +46,9 @@ class LimitOutputSize(NbGraderPreprocessor):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and len(output.get("text", "")) > self.max_chars:
                 dropped = len(output["text"]) - self.max_chars
-                output["text"] = output["text"][: self.max_chars] + f"\n... [{dropped:,} characters cut by the grader]\n"
+                output["text"] = (
+                    output["text"][: self.max_chars] + f"\n... [{dropped:,} characters cut by the grader]\n"
+                )
             for key, value in output.get("data", {}).items():
                 if key.startswith("text/") and isinstance(value, str) and len(value) > self.max_chars:
                     output["data"][key] = value[: self.max_chars] + "\n... [cut by the grader]"

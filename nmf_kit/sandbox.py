@@ -60,9 +60,13 @@ def check_available():
         raise SandboxUnavailable(INSTALL_HINT)
     import subprocess
 
-    probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-net", "true"], capture_output=True, text=True)
+    probe = subprocess.run(
+        [path, "--ro-bind", "/", "/", "--unshare-net", "true"], capture_output=True, text=True
+    )
     if probe.returncode != 0:
-        raise SandboxUnavailable(f"bwrap is installed but cannot create a sandbox here: {probe.stderr.strip()}. {INSTALL_HINT}")
+        raise SandboxUnavailable(
+            f"bwrap is installed but cannot create a sandbox here: {probe.stderr.strip()}. {INSTALL_HINT}"
+        )
     return path
 
 
@@ -74,7 +78,7 @@ def install_kernelspec(folder):
     (spec / "kernel.json").write_text(
         json.dumps(
             {
-                # The file itself, not `-m nmf_helpers.sandbox`: importing the package
+                # The file itself, not `-m nmf_kit.sandbox`: importing the package
                 # (pandas, scikit-learn, ...) would add a second to every kernel start.
                 "argv": [sys.executable, "-s", str(Path(__file__).resolve()), "{connection_file}"],
                 "display_name": "Python 3 (grading sandbox)",
@@ -92,7 +96,11 @@ def _python_paths():
     """Folders the kernel's Python needs to read: prefixes, the import path, and
     this package (the hidden tests import it; an editable install may live in
     the course folder itself)."""
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(__file__).resolve().parent}
+    import nmf_course
+    import nmf_helpers
+
+    packages = {Path(module.__file__).resolve().parent for module in (nmf_helpers, nmf_course)}
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), *packages}
     paths.update(Path(p) for p in sys.path if p and Path(p).exists())
     paths.update(Path(p) for p in site.getsitepackages())
     return {p.resolve() for p in paths}
@@ -104,7 +112,11 @@ def bwrap_command(cwd, connection_file, course, data=None, kernel=None):
     runtime = Path(connection_file).resolve().parent
     if course not in cwd.parents:
         raise ValueError(f"the kernel's folder {cwd} is not inside the course {course}")
-    if runtime in (Path("/"), Path("/tmp"), Path.home().resolve()) or runtime == course or runtime in course.parents:
+    if (
+        runtime in (Path("/"), Path("/tmp"), Path.home().resolve())
+        or runtime == course
+        or runtime in course.parents
+    ):
         raise ValueError(
             f"the kernel's connection file is in {runtime}, which is not private to this hand-in; "
             "the grader sets TMPDIR and JUPYTER_RUNTIME_DIR to a folder of its own."
@@ -126,7 +138,8 @@ def bwrap_command(cwd, connection_file, course, data=None, kernel=None):
     # What the kernel may read again inside the hidden folders: Python and the data.
     # (Never a hidden folder itself or one above it: that would show it all again.)
     readable = [
-        p for p in sorted(_python_paths())
+        p
+        for p in sorted(_python_paths())
         if any(h in p.parents for h in hidden) and not any(p == h or p in h.parents for h in hidden)
     ]
     if data:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["plot_components", "plot_loss", "plot_genre_comparison"]
+__all__ = ["plot_components", "plot_genre_comparison", "plot_loss"]
 
 
 def _pyplot():
@@ -27,12 +27,16 @@ def plot_components(H, image_shape=(8, 8), *, ncols=None, title=None, cmap="gray
     """
     H = np.asarray(H, dtype=float)
     if H.ndim != 2 or H.shape[1] != int(np.prod(image_shape)):
-        raise ValueError(f"H passed to plot_components has shape {H.shape}; each row must hold {image_shape} pixels.")
+        raise ValueError(
+            f"H passed to plot_components has shape {H.shape}; each row must hold {image_shape} pixels."
+        )
     n = H.shape[0]
     ncols = ncols or int(np.ceil(np.sqrt(n)))
     nrows = int(np.ceil(n / ncols))
     plt = _pyplot()
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.4 * nrows + (0.4 if title else 0)), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(1.4 * ncols, 1.4 * nrows + (0.4 if title else 0)), squeeze=False
+    )
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
         if k < n:
@@ -67,7 +71,9 @@ def plot_genre_comparison(comparison, *, ax=None, title=None):
     positions = np.arange(len(comparison))
     width = 0.8 / comparison.shape[1]
     for k, column in enumerate(comparison.columns):
-        ax.bar(positions + (k - (comparison.shape[1] - 1) / 2) * width, comparison[column], width, label=column)
+        ax.bar(
+            positions + (k - (comparison.shape[1] - 1) / 2) * width, comparison[column], width, label=column
+        )
     ax.set_xticks(positions, comparison.index, rotation=60, ha="right")
     ax.set_ylabel("share of movies")
     ax.legend()

@@ -141,7 +141,7 @@ def movielens_folder(download=True):
             path=cache_dir(),
             progressbar=False,
         )
-    except Exception as exc:  # noqa: BLE001 - any failure means the same to the user
+    except Exception as exc:
         raise MovieLensNotFound(
             f"Could not download MovieLens-100k from {URL} ({type(exc).__name__}: {exc}). "
             f"Download ml-100k.zip by hand into {cache_dir()}, or set {ENV_DATA} to a "

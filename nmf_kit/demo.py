@@ -12,12 +12,13 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
+from nmf_course.movielens import ENV_DATA
+from nmf_helpers.data import find_movielens
+
 from .collect import collect
 from .course import ASSIGNMENT, NOTEBOOK, grade_table, nbgrader, new_course, step
 from .grader import autograde_class
 from .handins import make_handin
-from .data import find_movielens
-from .movielens import ENV_DATA
 
 # The demo's buggy student: recommends movies the user has already rated.
 BUGGY_RECOMMEND = '''

@@ -3,9 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from .nmf import _fit_biases
-
-__all__ = ["rmse", "predict_ratings", "global_mean_predictions", "bias_predictions"]
+__all__ = ["bias_predictions", "fit_biases", "global_mean_predictions", "predict_ratings", "rmse"]
 
 
 def rmse(y_true, y_pred):
@@ -13,7 +11,9 @@ def rmse(y_true, y_pred):
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred passed to rmse differ in shape: {y_true.shape} vs {y_pred.shape}.")
+        raise ValueError(
+            f"y_true and y_pred passed to rmse differ in shape: {y_true.shape} vs {y_pred.shape}."
+        )
     if np.isnan(y_pred).any():
         raise ValueError("y_pred passed to rmse holds NaN: some (user, movie) pairs have no prediction.")
     return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
@@ -66,9 +66,24 @@ def bias_predictions(train, test, *, l2=5.0):
     users = pd.Index(np.unique(train["user id"]))
     movies = pd.Index(np.unique(train["movie id"]))
     rows, cols = users.get_indexer(train["user id"]), movies.get_indexer(train["movie id"])
-    mean, user_bias, movie_bias = _fit_biases(
+    mean, user_bias, movie_bias = fit_biases(
         rows, cols, train["rating"].to_numpy(float), (len(users), len(movies)), l2
     )
     t_rows, t_cols = users.get_indexer(test["user id"]), movies.get_indexer(test["movie id"])
-    pred = mean + np.where(t_rows >= 0, user_bias[t_rows], 0.0) + np.where(t_cols >= 0, movie_bias[t_cols], 0.0)
+    pred = (
+        mean + np.where(t_rows >= 0, user_bias[t_rows], 0.0) + np.where(t_cols >= 0, movie_bias[t_cols], 0.0)
+    )
     return np.clip(pred, 1, 5)
+
+
+def fit_biases(rows, cols, values, shape, reg, n_sweeps=10):
+    """Regularised user and item biases by alternating least squares."""
+    n, m = shape
+    mean = values.mean()
+    row_bias, col_bias = np.zeros(n), np.zeros(m)
+    row_count = np.bincount(rows, minlength=n)
+    col_count = np.bincount(cols, minlength=m)
+    for _ in range(n_sweeps):
+        col_bias = np.bincount(cols, values - mean - row_bias[rows], minlength=m) / (col_count + reg)
+        row_bias = np.bincount(rows, values - mean - col_bias[cols], minlength=n) / (row_count + reg)
+    return mean, row_bias, col_bias

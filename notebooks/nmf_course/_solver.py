@@ -1,14 +1,22 @@
-"""Input checks shared by the public functions.
+"""Pieces shared by the course's NMF solvers: input checks and the shape of an iteration loop.
 
-Every check names the argument it rejects and says what to do, in the style of
-scikit-learn's ``check_non_negative``.
+Every check names the argument it rejects and the function it was passed to, in the
+style of scikit-learn's ``check_non_negative``.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+#: Floor for the denominators of the multiplicative updates.
+EPSILON = 1e-10
+
+# The tolerance test runs every this many iterations, as in scikit-learn.
+CHECK_EVERY = 10
 
 
 def check_matrix(data, name, caller, *, allow_nan=False, allow_negative=False):
@@ -30,12 +38,8 @@ def check_matrix(data, name, caller, *, allow_nan=False, allow_negative=False):
                 f"{name} passed to {caller} must be array-like (ndarray, DataFrame or "
                 f"scipy.sparse matrix), got {type(data).__name__}."
             ) from exc
-        if data.dtype == object or not (
-            np.issubdtype(data.dtype, np.number) or data.dtype == bool
-        ):
-            raise TypeError(
-                f"{name} passed to {caller} must hold numbers, got dtype {data.dtype}."
-            )
+        if data.dtype == object or not (np.issubdtype(data.dtype, np.number) or data.dtype == bool):
+            raise TypeError(f"{name} passed to {caller} must hold numbers, got dtype {data.dtype}.")
         values = data
     if data.ndim != 2:
         raise ValueError(
@@ -65,9 +69,7 @@ def check_matrix(data, name, caller, *, allow_nan=False, allow_negative=False):
 
 def check_components(num_components, caller):
     """Check that ``num_components`` is a positive integer and return it as int."""
-    if isinstance(num_components, (bool, np.bool_)) or not isinstance(
-        num_components, numbers.Integral
-    ):
+    if isinstance(num_components, (bool, np.bool_)) or not isinstance(num_components, numbers.Integral):
         raise TypeError(
             f"num_components passed to {caller} must be a positive integer, "
             f"got {num_components!r} of type {type(num_components).__name__}."
@@ -80,12 +82,13 @@ def check_components(num_components, caller):
 
 
 def check_iterations(num_iterations, caller):
-    if isinstance(num_iterations, (bool, np.bool_)) or not isinstance(
-        num_iterations, numbers.Integral
-    ) or num_iterations < 0:
+    if (
+        isinstance(num_iterations, (bool, np.bool_))
+        or not isinstance(num_iterations, numbers.Integral)
+        or num_iterations < 0
+    ):
         raise ValueError(
-            f"num_iterations passed to {caller} must be a non-negative integer, "
-            f"got {num_iterations!r}."
+            f"num_iterations passed to {caller} must be a non-negative integer, got {num_iterations!r}."
         )
     return int(num_iterations)
 
@@ -101,9 +104,7 @@ def check_factor(factor, name, shape, caller, dtype):
             "to match data and num_components."
         )
     if not np.all(np.isfinite(factor)) or (factor < 0).any():
-        raise ValueError(
-            f"{name} passed to {caller} must be finite and non-negative."
-        )
+        raise ValueError(f"{name} passed to {caller} must be finite and non-negative.")
     return factor
 
 
@@ -122,8 +123,67 @@ def check_random_state(random_state, caller):
 
 
 def check_non_negative_number(value, name, caller):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not (
-        value >= 0 and np.isfinite(value)
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or not (value >= 0 and np.isfinite(value))
     ):
         raise ValueError(f"{name} passed to {caller} must be a finite number >= 0, got {value!r}.")
     return float(value)
+
+
+def init_factors(shape, num_components, init, random_state, dtype, caller):
+    """Starting factors: given ones (copied), or |N(0, 1)| entries."""
+    n, m = shape
+    if init is not None:
+        try:
+            z0, h0 = init
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"init passed to {caller} must be None or a pair (Z0, H0), got {type(init).__name__}."
+            ) from None
+        return (
+            check_factor(z0, "init[0] (Z0)", (n, num_components), caller, dtype),
+            check_factor(h0, "init[1] (H0)", (num_components, m), caller, dtype),
+        )
+    rng = check_random_state(random_state, caller)
+    z = np.abs(rng.standard_normal((n, num_components))).astype(dtype, copy=False)
+    h = np.abs(rng.standard_normal((num_components, m))).astype(dtype, copy=False)
+    return z, h
+
+
+def converged(losses, tol, iteration):
+    """scikit-learn's rule: relative improvement over the last check below tol."""
+    if tol is None or iteration % CHECK_EVERY or len(losses) <= CHECK_EVERY:
+        return False
+    previous, current = losses[-1 - CHECK_EVERY], losses[-1]
+    return (previous - current) / max(losses[0], np.finfo(float).tiny) < tol
+
+
+def warn_not_converged(caller, num_iterations, tol):
+    warnings.warn(
+        f"{caller} stopped after num_iterations={num_iterations} before the relative "
+        f"improvement fell below tol={tol:g}; increase num_iterations or tol.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+
+
+def report_progress(verbose, caller, iteration, loss):
+    if verbose and (iteration % verbose == 0):
+        print(f"{caller}: iteration {iteration:5d}, loss {loss:.6g}", flush=True)
+
+
+def prepare(data, num_components, num_iterations, tol, caller):
+    x = check_matrix(data, "data", caller)
+    m_comp = check_components(num_components, caller)
+    n_iter = check_iterations(num_iterations, caller)
+    if tol is not None:
+        tol = check_non_negative_number(tol, "tol", caller)
+    return x, m_comp, n_iter, tol
+
+
+def verbose_every(verbose):
+    if verbose is True:
+        return 100
+    return int(verbose) if verbose else 0

@@ -23,17 +23,17 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import nmf as _reference
+from .. import nmf as _reference
 
 __all__ = [
-    "check_update_steps",
     "check_factor_shapes",
     "check_monotone",
-    "check_zero_rows",
-    "check_reconstruction",
-    "check_recommend_unseen",
     "check_recommend_order",
+    "check_recommend_unseen",
     "check_recommend_user",
+    "check_reconstruction",
+    "check_update_steps",
+    "check_zero_rows",
 ]
 
 # Student code runs in the same kernel before these checks and may rebind numpy's
@@ -84,7 +84,7 @@ def _no_library_nmf():
 
     import sklearn.decomposition._nmf as sk_nmf
 
-    package = sys.modules[__package__]
+    package = sys.modules["nmf_helpers"]
 
     patches = [
         (sk_nmf, "_fit_multiplicative_update", "scikit-learn's NMF"),
@@ -180,10 +180,16 @@ def check_factor_shapes(non_negative):
         ("float32 data", X.astype(np.float32)),
     ):
         Z, H = _run_student(non_negative, data, 3)
-        assert Z.shape == (15, 3), f"for {label} of shape (15, 8) and 3 components, Z has shape {Z.shape}, expected (15, 3)."
-        assert H.shape == (3, 8), f"for {label} of shape (15, 8) and 3 components, H has shape {H.shape}, expected (3, 8)."
+        assert Z.shape == (15, 3), (
+            f"for {label} of shape (15, 8) and 3 components, Z has shape {Z.shape}, expected (15, 3)."
+        )
+        assert H.shape == (3, 8), (
+            f"for {label} of shape (15, 8) and 3 components, H has shape {H.shape}, expected (3, 8)."
+        )
         assert _isfinite(Z) and _isfinite(H), f"for {label}, the factors hold NaN or infinite values."
-        assert bool((Z >= 0).all()) and bool((H >= 0).all()), f"for {label}, the factors have negative entries."
+        assert bool((Z >= 0).all()) and bool((H >= 0).all()), (
+            f"for {label}, the factors have negative entries."
+        )
 
 
 def check_zero_rows(non_negative):
@@ -198,9 +204,9 @@ def check_zero_rows(non_negative):
         "at a small positive value, as the exercise says."
     )
     reconstruction = Z @ H
-    assert _allclose(reconstruction[[0, 6], :], 0.0, atol=1e-3) and _allclose(reconstruction[:, [2, 8]], 0.0, atol=1e-3), (
-        "all-zero rows and columns of the data should be reconstructed as (nearly) zero."
-    )
+    assert _allclose(reconstruction[[0, 6], :], 0.0, atol=1e-3) and _allclose(
+        reconstruction[:, [2, 8]], 0.0, atol=1e-3
+    ), "all-zero rows and columns of the data should be reconstructed as (nearly) zero."
 
 
 def _digits_without_empty_pixels(n_rows=600):
@@ -218,7 +224,9 @@ def check_reconstruction(non_negative, num_components=8, slack=1.15):
         "non_negative returned factors of the wrong shapes on the digits."
     )
     loss = _squared_loss(X, Z, H)
-    reference = sorted(_squared_loss(X, *_reference.non_negative(X, num_components, random_state=s)) for s in range(3))[1]
+    reference = sorted(
+        _squared_loss(X, *_reference.non_negative(X, num_components, random_state=s)) for s in range(3)
+    )[1]
     assert math.isfinite(loss), "on the digits, the reconstruction error is NaN or infinite."
     assert loss <= slack * reference, (
         f"on the first 600 digits with {num_components} components, ||X - ZH||^2 is "
@@ -236,7 +244,9 @@ def _toy_world(identical_rows, seed=3):
     """
     rng = np.random.default_rng(seed)
     movie_ids = np.arange(101, 131)
-    movies = pd.DataFrame({"movie id": movie_ids, "movie title": [f"Movie {i} ({1950 + i % 40})" for i in movie_ids]})
+    movies = pd.DataFrame(
+        {"movie id": movie_ids, "movie title": [f"Movie {i} ({1950 + i % 40})" for i in movie_ids]}
+    )
     users = np.arange(1, 41)
     rows = []
     for user in users:
@@ -247,7 +257,9 @@ def _toy_world(identical_rows, seed=3):
         values = np.tile(rng.permutation(30) / 6.0 + 0.5, (40, 1))
     else:
         values = rng.permutation(40 * 30).reshape(40, 30) / 240.0 + 0.5
-    reconstruction = pd.DataFrame(values, index=pd.Index(users, name="user id"), columns=pd.Index(movie_ids, name="movie id"))
+    reconstruction = pd.DataFrame(
+        values, index=pd.Index(users, name="user id"), columns=pd.Index(movie_ids, name="movie id")
+    )
     return reconstruction, movies, ratings
 
 
@@ -255,7 +267,9 @@ def _returned(result, caller="recommend_movies"):
     """Movie ids (and the predicted ratings, if given) from the student's table."""
     if isinstance(result, pd.Series):
         result = result.reset_index()
-    assert isinstance(result, pd.DataFrame), f"{caller} should return a DataFrame, got {type(result).__name__}."
+    assert isinstance(result, pd.DataFrame), (
+        f"{caller} should return a DataFrame, got {type(result).__name__}."
+    )
     if "movie id" in result.columns:
         ids = result["movie id"]
     elif result.index.name == "movie id":
@@ -276,7 +290,9 @@ def check_recommend_unseen(recommend_movies):
     for user in _users_to_check():
         ids, _ = _returned(recommend_movies(reconstruction, user, movies, ratings))
         rated = set(ratings.loc[ratings["user id"] == user, "movie id"])
-        assert not rated & set(ids.tolist()), f"the recommendations for user {user} include movies that user already rated."
+        assert not rated & set(ids.tolist()), (
+            f"the recommendations for user {user} include movies that user already rated."
+        )
         unseen = 30 - len(rated)
         assert len(ids) == min(20, unseen), f"for user {user}, {len(ids)} movies were returned instead of 20."
         assert len(set(ids.tolist())) == len(ids), f"the recommendations for user {user} repeat a movie."
@@ -289,7 +305,9 @@ def check_recommend_order(recommend_movies):
         ids, _ = _returned(recommend_movies(reconstruction, user, movies, ratings))
         scores = reconstruction.loc[user]
         returned = scores.loc[ids].to_numpy()
-        assert bool(((returned[1:] - returned[:-1]) <= 1e-12).all()), f"the recommendations for user {user} are not sorted best first."
+        assert bool(((returned[1:] - returned[:-1]) <= 1e-12).all()), (
+            f"the recommendations for user {user} are not sorted best first."
+        )
         rated = set(ratings.loc[ratings["user id"] == user, "movie id"])
         left_out = scores.drop(list(rated | set(ids.tolist())))
         if len(left_out) and len(returned):
@@ -303,7 +321,9 @@ def check_recommend_user(recommend_movies):
     reconstruction, movies, ratings = _toy_world(identical_rows=False)
     for user in _users_to_check():
         ids, predicted = _returned(recommend_movies(reconstruction, user, movies, ratings))
-        assert predicted is not None, "the DataFrame returned by recommend_movies has no 'predicted rating' column."
+        assert predicted is not None, (
+            "the DataFrame returned by recommend_movies has no 'predicted rating' column."
+        )
         assert _allclose(predicted, reconstruction.loc[user, ids].to_numpy()), (
             f"the predicted ratings returned for user id {user} are not that user's row of the "
             "reconstruction: look the row up by user id (.loc), not by position."

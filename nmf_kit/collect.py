@@ -76,7 +76,9 @@ def _pick(members, notebook_name):
     if len(exact) > 1:
         raise ValueError(f"{len(exact)} copies of {notebook_name} inside")
     if len(notebooks) == 1:
-        return notebooks[0], f" (its notebook {PurePosixPath(notebooks[0].filename).name} renamed to {notebook_name})"
+        return notebooks[
+            0
+        ], f" (its notebook {PurePosixPath(notebooks[0].filename).name} renamed to {notebook_name})"
     if not notebooks:
         raise ValueError("no notebook inside")
     raise ValueError(f"{len(notebooks)} notebooks inside and none named {notebook_name}")
@@ -86,7 +88,15 @@ def _digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def collect(downloads, course, assignment="ex08", notebook="nmf.ipynb", pattern=DEFAULT_PATTERN, replace=False, log=print):
+def collect(
+    downloads,
+    course,
+    assignment="ex08",
+    notebook="nmf.ipynb",
+    pattern=DEFAULT_PATTERN,
+    replace=False,
+    log=print,
+):
     """Import every ``*.zip`` in ``downloads`` into ``course/submitted``.
 
     Returns the list of :class:`Outcome`, one per archive, also logged as it goes.
@@ -109,9 +119,19 @@ def collect(downloads, course, assignment="ex08", notebook="nmf.ipynb", pattern=
 def _collect_one(path, course, assignment, notebook_name, pattern, replace, seen):
     student = _student_id(path.name, pattern, assignment)
     if student is None:
-        return Outcome(path.name, None, "skipped", f"no student id in the file name (pattern {pattern!r}); rename it like s1234567_{assignment}.zip")
+        return Outcome(
+            path.name,
+            None,
+            "skipped",
+            f"no student id in the file name (pattern {pattern!r}); rename it like s1234567_{assignment}.zip",
+        )
     if student in seen:
-        return Outcome(path.name, student, "skipped", f"a second archive for {student} (first: {seen[student]}); keep one")
+        return Outcome(
+            path.name,
+            student,
+            "skipped",
+            f"a second archive for {student} (first: {seen[student]}); keep one",
+        )
     seen[student] = path.name
     try:
         with zipfile.ZipFile(path) as archive:
@@ -137,7 +157,12 @@ def _collect_one(path, course, assignment, notebook_name, pattern, replace, seen
         if old.is_file() and _digest(old.read_bytes()) == _digest(notebook_bytes):
             return Outcome(path.name, student, "unchanged", "the same notebook is already submitted")
         if not replace:
-            return Outcome(path.name, student, "skipped", f"{target} already holds a different submission; use --replace to replace it (the old one is kept under replaced/)")
+            return Outcome(
+                path.name,
+                student,
+                "skipped",
+                f"{target} already holds a different submission; use --replace to replace it (the old one is kept under replaced/)",
+            )
         backup = course / "replaced" / student / f"{assignment}-{time.strftime('%Y%m%d-%H%M%S')}"
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(target), str(backup))

@@ -21,7 +21,9 @@ def kit_root():
     """The folder of the kit: the one holding source/ and nbgrader_config.py."""
     here = Path(__file__).resolve().parents[1]
     for candidate in (here, Path.cwd()):
-        if (candidate / "source" / ASSIGNMENT / NOTEBOOK).is_file() and (candidate / "nbgrader_config.py").is_file():
+        if (candidate / "source" / ASSIGNMENT / NOTEBOOK).is_file() and (
+            candidate / "nbgrader_config.py"
+        ).is_file():
             return candidate
     raise FileNotFoundError(
         "cannot find the kit (a folder with source/ex08/nmf.ipynb and nbgrader_config.py): "
@@ -38,11 +40,18 @@ def new_course(folder, kit=None):
     folder, kit = Path(folder), Path(kit) if kit else kit_root()
     if folder.exists() and any(folder.iterdir()):
         if not (folder / _MARKER).exists():
-            raise FileExistsError(f"{folder} exists and is not a course made by nmf-kit; choose another folder.")
+            raise FileExistsError(
+                f"{folder} exists and is not a course made by nmf-kit; choose another folder."
+            )
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / _MARKER).write_text("made by nmf-kit; safe to delete\n")
-    shutil.copytree(kit / "source", folder / "source", symlinks=False, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    shutil.copytree(
+        kit / "source",
+        folder / "source",
+        symlinks=False,
+        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"),
+    )
     shutil.copy(kit / "nbgrader_config.py", folder / "nbgrader_config.py")
     return folder
 
@@ -64,7 +73,9 @@ def nbgrader(course, *args, env=None, check=True, quiet=True):
     Raises RuntimeError with nbgrader's own last lines when it fails and ``check``.
     """
     command = [sys.executable, "-m", "nbgrader", *args]
-    result = subprocess.run(command, cwd=course, env=nbgrader_environment(env), capture_output=True, text=True)
+    result = subprocess.run(
+        command, cwd=course, env=nbgrader_environment(env), capture_output=True, text=True
+    )
     if check and result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
         raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {result.returncode}):\n{tail}")

@@ -16,12 +16,18 @@ def _collect(args):
     from .collect import DEFAULT_PATTERN, collect
 
     outcomes = collect(
-        args.downloads, args.course, args.assignment, pattern=args.pattern or DEFAULT_PATTERN, replace=args.replace
+        args.downloads,
+        args.course,
+        args.assignment,
+        pattern=args.pattern or DEFAULT_PATTERN,
+        replace=args.replace,
     )
     counts = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    print("summary: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"))
+    print(
+        "summary: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do")
+    )
     return 1 if counts.get("skipped") else 0
 
 
@@ -31,7 +37,12 @@ def _autograde(args):
 
     try:
         results = autograde_class(
-            args.course, args.assignment, args.students, workers=args.workers, force=args.force, cell_timeout=args.timeout
+            args.course,
+            args.assignment,
+            args.students,
+            workers=args.workers,
+            force=args.force,
+            cell_timeout=args.timeout,
         )
     except SandboxUnavailable as exc:
         print(f"nmf-kit autograde: not started: {exc}", file=sys.stderr)
@@ -40,7 +51,7 @@ def _autograde(args):
 
 
 def _data(args):
-    from .movielens import MovieLensNotFound, movielens_folder
+    from nmf_course.movielens import MovieLensNotFound, movielens_folder
 
     try:
         print(movielens_folder(download=not args.offline))
@@ -72,8 +83,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="nmf-kit", description="The NMF course kit's instructor commands.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    demo = commands.add_parser("demo", help="release -> hand-ins -> collect -> autograde -> feedback -> grades")
-    demo.add_argument("--workdir", default="demo-course", help="course folder to create (default: demo-course)")
+    demo = commands.add_parser(
+        "demo", help="release -> hand-ins -> collect -> autograde -> feedback -> grades"
+    )
+    demo.add_argument(
+        "--workdir", default="demo-course", help="course folder to create (default: demo-course)"
+    )
     demo.add_argument("--offline", action="store_true", help="never download MovieLens (synthetic if absent)")
     demo.set_defaults(run=_demo)
 
@@ -82,10 +97,14 @@ def main(argv=None):
     collect.add_argument("--course", type=Path, default=Path("."), help="course root (default: here)")
     collect.add_argument("--assignment", default="ex08")
     collect.add_argument("--pattern", help="regex with a group 'student_id' matched on each file name")
-    collect.add_argument("--replace", action="store_true", help="replace differing submissions (old ones kept in replaced/)")
+    collect.add_argument(
+        "--replace", action="store_true", help="replace differing submissions (old ones kept in replaced/)"
+    )
     collect.set_defaults(run=_collect)
 
-    grade = commands.add_parser("autograde", help="autograde every submission in parallel, with progress and a report")
+    grade = commands.add_parser(
+        "autograde", help="autograde every submission in parallel, with progress and a report"
+    )
     grade.add_argument("students", nargs="*", help="student ids (default: all in submitted/)")
     grade.add_argument("--course", type=Path, default=Path("."), help="course root (default: here)")
     grade.add_argument("--assignment", default="ex08")
