@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import nmf_course
 from nmf_course.data import MOVIE_COLUMNS, RATING_COLUMNS, SPLITS, USER_COLUMNS
 from nmf_helpers import (
     GENRES,
@@ -38,6 +39,60 @@ def test_real_counts(real_movielens):
     assert counts.to_dict() == {1: 6110, 2: 11370, 3: 27145, 4: 34174, 5: 21201}
     assert data.ratings["rating"].mean() == pytest.approx(3.52986)
     assert data.ratings.groupby("user id").size().min() >= 20
+
+
+def test_real_duplicate_titles_are_merged(real_movielens):
+    movies, ratings = real_movielens.movies, real_movielens.ratings
+    duplicated = movies[movies.duplicated("movie title", keep=False)]
+    assert duplicated["movie title"].nunique() == 18
+    assert len(duplicated) == 36
+    merged = nmf_course.load_movielens(real_movielens.folder, merge_duplicates=True)
+    assert len(merged.movies) == 1682 - 18 == merged.movies["movie title"].nunique()
+    assert merged.duplicates_merged
+    assert not real_movielens.duplicates_merged
+    assert not merged.ratings.duplicated(["user id", "movie id"]).any()
+    # every rating survives except the earlier of two by one user for the same film
+    both = ratings.assign(title=ratings["movie id"].map(movies.set_index("movie id")["movie title"]))
+    assert len(merged.ratings) == both.drop_duplicates(["user id", "title"]).shape[0] == 99_693
+    kept_ids = set(merged.movies["movie id"])
+    assert set(merged.ratings["movie id"]) <= kept_ids
+    chasing_amy = merged.ratings[merged.ratings["movie id"] == 246]
+    assert len(chasing_amy) == both[both["title"] == "Chasing Amy (1997)"]["user id"].nunique()
+    for name in ("u1", "ua"):  # the splits are merged alike, with no pair in both parts
+        train, test = merged.split(name)
+        assert set(train["movie id"]) | set(test["movie id"]) <= kept_ids
+        assert train.merge(test, on=["user id", "movie id"]).empty
+        assert len(test) <= len(real_movielens.split(name)[1])
+
+
+def test_merging_keeps_the_later_rating_of_a_user():
+    movies = pd.DataFrame({"movie id": [5, 2, 9], "movie title": ["X", "Y", "X"]})
+    ratings = pd.DataFrame(
+        {
+            "user id": [1, 1, 2, 3],
+            "movie id": [9, 5, 9, 2],
+            "rating": [1, 4, 3, 5],
+            "timestamp": [50, 40, 1, 2],
+        }
+    )
+    merged_movies, merged = nmf_course.merge_duplicate_titles(movies, ratings)
+    assert merged_movies["movie id"].tolist() == [5, 2]
+    assert merged.values.tolist() == [[1, 5, 1, 50], [2, 5, 3, 1], [3, 2, 5, 2]]
+    assert merged["movie id"].dtype == ratings["movie id"].dtype
+    assert nmf_course.merge_duplicate_titles(movies).equals(merged_movies)
+    with pytest.raises(ValueError, match="lack the column"):
+        nmf_course.merge_duplicate_titles(movies.rename(columns={"movie title": "title"}), ratings)
+
+
+def test_train_validation_split_is_seeded_and_disjoint(movielens):
+    train, validation = nmf_course.train_validation_split(movielens.ratings, 0.1, random_state=0)
+    assert len(validation) == round(0.1 * len(movielens.ratings))
+    assert len(train) + len(validation) == len(movielens.ratings)
+    assert train.merge(validation, on=["user id", "movie id"]).empty
+    again = nmf_course.train_validation_split(movielens.ratings, 0.1, random_state=0)[1]
+    pd.testing.assert_frame_equal(validation, again)
+    with pytest.raises(ValueError, match="validation_size passed to train_validation_split"):
+        nmf_course.train_validation_split(movielens.ratings, 1.5)
 
 
 def test_real_titles_are_latin1_intact(real_movielens):
@@ -85,7 +140,7 @@ def test_download_checks_the_pinned_hash(isolated_data_env):
 # ----------------------------------------------------------------------------- finding the data
 def test_wrong_environment_folder_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("NMF_HELPERS_DATA", str(tmp_path))
-    with pytest.raises(MovieLensNotFound, match="NMF_HELPERS_DATA is set to .* holds neither"):
+    with pytest.raises(MovieLensNotFound, match=r"NMF_HELPERS_DATA is set to .* holds neither"):
         movielens_folder()
     with pytest.raises(MovieLensNotFound):  # no silent fallback when the variable is wrong
         load_movielens()
@@ -96,8 +151,40 @@ def test_a_zip_that_is_not_the_official_one_is_refused(tmp_path, monkeypatch):
         archive.writestr("ml-100k/u.data", "1\t1\t5\t0\n")
     monkeypatch.setenv("NMF_HELPERS_DATA", str(tmp_path))
     monkeypatch.setenv("NMF_HELPERS_CACHE", str(tmp_path / "cache"))
-    with pytest.raises(MovieLensNotFound, match="is not the official ml-100k.zip"):
+    with pytest.raises(MovieLensNotFound, match=r"is not the official ml-100k\.zip"):
         movielens_folder()
+
+
+def test_folder_next_to_the_notebook_is_found(isolated_data_env, tmp_path, monkeypatch):
+    notebook_folder = tmp_path / "ex08"
+    write_synthetic_movielens(notebook_folder)
+    monkeypatch.chdir(notebook_folder)
+    assert movielens_folder(download=False) == notebook_folder / "ml-100k"
+    assert not isolated_data_env.exists()  # used where it is, nothing copied to the cache
+
+
+def test_zip_next_to_the_notebook_is_checked_and_used(isolated_data_env, tmp_path, monkeypatch):
+    notebook_folder = tmp_path / "ex08"
+    notebook_folder.mkdir()
+    with zipfile.ZipFile(notebook_folder / "ml-100k.zip", "w") as archive:
+        archive.writestr("ml-100k/u.data", "1\t1\t5\t0\n")
+    monkeypatch.chdir(notebook_folder)
+    with pytest.raises(MovieLensNotFound, match=r"is not the official ml-100k\.zip"):
+        movielens_folder(download=False)
+
+
+def test_incomplete_folder_next_to_the_notebook_says_what_to_do(isolated_data_env, tmp_path, monkeypatch):
+    (tmp_path / "ml-100k").mkdir()
+    (tmp_path / "ml-100k" / "u.data").write_text("1\t1\t5\t0\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(MovieLensNotFound, match=r"extract the whole ml-100k\.zip there again"):
+        movielens_folder(download=False)
+
+
+def test_nothing_anywhere_names_the_notebook_folder(isolated_data_env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(MovieLensNotFound, match="next to the notebook"):
+        movielens_folder(download=False)
 
 
 def test_cached_copy_is_found(isolated_data_env):
@@ -122,8 +209,9 @@ def test_fallback_to_synthetic_says_so_in_one_line(isolated_data_env, capsys):
 
 # ----------------------------------------------------------------------------- synthetic
 def test_synthetic_has_the_real_formats(synthetic, movielens):
-    for frame, other in [(synthetic.ratings, movielens.ratings), (synthetic.movies, movielens.movies),
-                         (synthetic.users, movielens.users), (synthetic.genres, movielens.genres)]:  # fmt: skip
+    pairs = [(synthetic.ratings, movielens.ratings), (synthetic.movies, movielens.movies),
+             (synthetic.users, movielens.users), (synthetic.genres, movielens.genres)]  # fmt: skip
+    for frame, other in pairs:
         assert list(frame.columns) == list(other.columns)
         assert list(frame.dtypes) == list(other.dtypes)
     assert list(synthetic.ratings.columns) == RATING_COLUMNS

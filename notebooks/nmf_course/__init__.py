@@ -15,13 +15,23 @@ import importlib
 _EXPORTS = {
     "movielens": ("GENRES", "MovieLensNotFound", "movielens_folder"),
     "data": (
-        "MovieLens", "load_movielens", "load_split", "load_digits", "rating_matrix", "observed_mask",
-        "sparse_rating_matrix", "read_ratings", "read_movies", "read_users", "read_genres",
+        "MovieLens", "load_movielens", "load_split", "load_digits", "merge_duplicate_titles",
+        "rating_matrix", "observed_mask", "sparse_rating_matrix", "train_validation_split",
+        "read_ratings", "read_movies", "read_users", "read_genres",
     ),
     "masked": ("MaskedNMF", "non_negative_masked"),
-    "evaluate": ("rmse", "predict_ratings", "global_mean_predictions", "bias_predictions", "fit_biases"),
-    "genres": ("new_user_ratings", "fold_in_user", "genre_profile", "compare_genres", "describe_components"),
-    "plots": ("plot_components", "plot_loss", "plot_genre_comparison"),
+    "evaluate": (
+        "rmse", "predict_ratings", "global_mean_predictions", "bias_predictions", "fit_biases",
+        "precision_at_k", "hit_rate", "top_unseen", "evaluate_ranking", "match_components",
+    ),
+    "genres": (
+        "new_user_ratings", "fold_in_user", "genre_profile", "genre_lift", "compare_genres",
+        "describe_components",
+    ),
+    "plots": (
+        "plot_components", "plot_loss", "plot_genre_comparison", "plot_matched_components",
+        "plot_rating_densities",
+    ),
 }  # fmt: skip
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

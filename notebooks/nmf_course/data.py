@@ -26,6 +26,7 @@ __all__ = [
     "load_digits",
     "load_movielens",
     "load_split",
+    "merge_duplicate_titles",
     "observed_mask",
     "rating_matrix",
     "read_genres",
@@ -33,6 +34,7 @@ __all__ = [
     "read_ratings",
     "read_users",
     "sparse_rating_matrix",
+    "train_validation_split",
 ]
 
 RATING_COLUMNS = ["user id", "movie id", "rating", "timestamp"]
@@ -85,6 +87,9 @@ class MovieLens:
         Where the files were read from.
     synthetic : bool
         True for the synthetic stand-in.
+    duplicates_merged : bool
+        True when movies listed twice under one title were merged (see
+        :func:`merge_duplicate_titles`); :meth:`split` then merges them too.
     """
 
     ratings: pd.DataFrame
@@ -93,10 +98,19 @@ class MovieLens:
     genres: pd.DataFrame
     folder: Path
     synthetic: bool
+    duplicates_merged: bool = False
 
     def split(self, name):
         """The predefined split ``name`` (u1..u5, ua, ub) as (train, test) DataFrames."""
-        return load_split(name, self.folder)
+        train, test = load_split(name, self.folder)
+        if not self.duplicates_merged:
+            return train, test
+        raw = read_movies(self.folder / "u.item")
+        _, train, test = merge_duplicate_titles(raw, train, test)
+        # a user who rated both copies may now have the same movie in both parts
+        seen = pd.MultiIndex.from_frame(train[["user id", "movie id"]])
+        again = pd.MultiIndex.from_frame(test[["user id", "movie id"]]).isin(seen)
+        return train, test[~again].reset_index(drop=True)
 
     def __repr__(self):
         kind = "synthetic stand-in" if self.synthetic else "MovieLens-100k"
@@ -120,7 +134,58 @@ def _folder(folder, download):
     return folder / "ml-100k" if (folder / "ml-100k" / "u.data").is_file() else folder
 
 
-def load_movielens(folder=None, *, download=True):
+def merge_duplicate_titles(movies, *ratings):
+    """Merge the movies that ``u.item`` lists twice under one title into one movie id.
+
+    MovieLens-100k lists 18 titles twice (e.g. "Chasing Amy (1997)" as movies 246
+    and 268), with the same genres; left alone, the same film can appear twice
+    in one recommendation list. Each title keeps its smallest movie id. A user
+    who rated both copies keeps the later rating (by timestamp, else the last row).
+
+    Parameters
+    ----------
+    movies : DataFrame with columns 'movie id' and 'movie title'
+    *ratings : DataFrame with columns 'user id', 'movie id' (and 'timestamp')
+        Rating tables to re-map, e.g. ``u.data``, or a split's training and test parts.
+
+    Returns
+    -------
+    movies : DataFrame
+        One row per title, the original row order otherwise kept.
+    *ratings : DataFrame
+        Each table re-mapped, one rating per (user id, movie id) pair, rows in their
+        original order, index reset.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> movies = pd.DataFrame({"movie id": [1, 2, 3], "movie title": ["A", "B", "A"]})
+    >>> ratings = pd.DataFrame({"user id": [7, 7, 8], "movie id": [1, 3, 3],
+    ...                         "rating": [2, 5, 4], "timestamp": [10, 20, 30]})
+    >>> merged, remapped = merge_duplicate_titles(movies, ratings)
+    >>> merged["movie id"].tolist(), remapped.values.tolist()
+    ([1, 2], [[7, 1, 5, 20], [8, 1, 4, 30]])
+    """
+    missing = {"movie id", "movie title"} - set(movies.columns)
+    if missing:
+        raise ValueError(f"movies passed to merge_duplicate_titles lack the column(s) {sorted(missing)}.")
+    first_id = movies.groupby("movie title", sort=False)["movie id"].transform("min")
+    to_first = pd.Series(first_id.to_numpy(), index=movies["movie id"].to_numpy())
+    merged = [movies[movies["movie id"].to_numpy() == first_id.to_numpy()].reset_index(drop=True)]
+    for table in ratings:
+        if not {"user id", "movie id"} <= set(table.columns):
+            raise ValueError(
+                "ratings passed to merge_duplicate_titles need the columns 'user id' and 'movie id'."
+            )
+        remapped = table.assign(**{"movie id": table["movie id"].map(to_first).fillna(table["movie id"])})
+        remapped["movie id"] = remapped["movie id"].astype(table["movie id"].dtype)
+        order = remapped.sort_values("timestamp", kind="stable") if "timestamp" in remapped else remapped
+        keep = order.drop_duplicates(["user id", "movie id"], keep="last").index
+        merged.append(remapped.loc[remapped.index.isin(keep)].reset_index(drop=True))
+    return tuple(merged) if ratings else merged[0]
+
+
+def load_movielens(folder=None, *, download=True, merge_duplicates=False):
     """Load MovieLens-100k: ratings, movies, users and genres.
 
     Parameters
@@ -131,6 +196,10 @@ def load_movielens(folder=None, *, download=True):
         next to the notebook, the cache) and downloads it once if needed.
     download : bool, default=True
         Allow downloading the official zip.
+    merge_duplicates : bool, default=False
+        Merge the movies listed twice under one title (see
+        :func:`merge_duplicate_titles`): 1,664 movies instead of 1,682. The lectures
+        do; the default keeps the files as they are.
 
     Returns
     -------
@@ -140,13 +209,17 @@ def load_movielens(folder=None, *, download=True):
     for name in ("u.data", "u.item", "u.user", "u.genre"):
         if not (path / name).is_file():
             raise MovieLensNotFound(f"{path} has no {name}: it is not an ml-100k folder.")
+    movies, ratings = read_movies(path / "u.item"), read_ratings(path / "u.data")
+    if merge_duplicates:
+        movies, ratings = merge_duplicate_titles(movies, ratings)
     return MovieLens(
-        ratings=read_ratings(path / "u.data"),
-        movies=read_movies(path / "u.item"),
+        ratings=ratings,
+        movies=movies,
         users=read_users(path / "u.user"),
         genres=read_genres(path / "u.genre"),
         folder=path,
         synthetic=_is_synthetic(path),
+        duplicates_merged=bool(merge_duplicates),
     )
 
 
@@ -240,6 +313,35 @@ def rating_matrix(ratings, fill=0.0, *, users=None, movies=None):
         means = matrix.mean(axis=1).fillna(global_mean)
         return matrix.T.fillna(means).T
     return matrix if np.isnan(fill) else matrix.fillna(fill)
+
+
+def train_validation_split(ratings, validation_size=0.1, *, random_state=None):
+    """Hold out a random part of the (training) ratings to choose hyper-parameters on.
+
+    Keep the test split for one last measurement: a number of components or a penalty
+    chosen by its test error is fitted to the test set, and that error is then optimistic.
+
+    Parameters
+    ----------
+    ratings : DataFrame with columns 'user id', 'movie id', 'rating'
+    validation_size : float, default=0.1
+        Share of the ratings held out, in (0, 1).
+    random_state : int, numpy.random.Generator or None, default=None
+
+    Returns
+    -------
+    train, validation : DataFrame
+        Disjoint, together ``ratings``; each keeps the original row order.
+    """
+    _check_ratings(ratings, "train_validation_split")
+    if not 0 < float(validation_size) < 1:
+        raise ValueError(
+            f"validation_size passed to train_validation_split must be in (0, 1); got {validation_size!r}."
+        )
+    rng = np.random.default_rng(random_state)
+    held = np.zeros(len(ratings), dtype=bool)
+    held[rng.choice(len(ratings), size=round(float(validation_size) * len(ratings)), replace=False)] = True
+    return ratings[~held].reset_index(drop=True), ratings[held].reset_index(drop=True)
 
 
 def observed_mask(ratings, *, users=None, movies=None):

@@ -6,7 +6,14 @@ from scipy.optimize import nnls
 
 from .movielens import GENRES
 
-__all__ = ["compare_genres", "describe_components", "fold_in_user", "genre_profile", "new_user_ratings"]
+__all__ = [
+    "compare_genres",
+    "describe_components",
+    "fold_in_user",
+    "genre_lift",
+    "genre_profile",
+    "new_user_ratings",
+]
 
 
 def new_user_ratings(movies, ratings_by_movie):
@@ -90,34 +97,114 @@ def fold_in_user(H, user_ratings, movie_ids, *, fill=None, l2=0.0):
     return z
 
 
-def genre_profile(movie_ids, movies):
-    """Share of each genre among the given movies (a movie of k genres counts 1/k to each)."""
-    flags = movies.set_index("movie id").loc[list(movie_ids), list(GENRES)].to_numpy(float)
-    weights = flags / np.maximum(flags.sum(axis=1, keepdims=True), 1)
-    share = weights.sum(axis=0) / max(len(flags), 1)
-    return pd.Series(share, index=list(GENRES), name="share")
+def _genre_weights(movie_ids, movies):
+    """Genre flags of the movies, each row summing to 1 (a movie of k genres counts 1/k to each)."""
+    table = movies.set_index("movie id")
+    missing = pd.Index(movie_ids).difference(table.index)
+    if len(missing):
+        raise KeyError(f"movie ids not in movies: {list(missing[:5])}.")
+    flags = table.loc[list(movie_ids), list(GENRES)].to_numpy(float)
+    return flags / np.maximum(flags.sum(axis=1, keepdims=True), 1)
 
 
-def compare_genres(user_id, recommendations, movies, ratings):
-    """Genre shares of a user's rated movies beside those of their recommendations.
+def genre_profile(movie_ids, movies, *, weights=None):
+    """Share of each genre among the given movies; the shares sum to 1.
+
+    Parameters
+    ----------
+    movie_ids : array-like of int
+    movies : DataFrame with 'movie id' and the 19 genre columns
+    weights : array-like of shape (len(movie_ids),), default=None
+        Weight of each movie (e.g. its entry in a row of H); None weighs them equally.
 
     Returns
     -------
-    comparison : DataFrame indexed by genre with columns 'rated' and 'recommended'
+    share : Series indexed by genre, named 'share'
+        A movie of k genres counts 1/k to each; an empty list gives NaN.
     """
-    rated = ratings.loc[ratings["user id"] == user_id, "movie id"]
-    if rated.empty:
+    flags = _genre_weights(movie_ids, movies)
+    w = np.ones(len(flags)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (len(flags),) or (w < 0).any():
+        raise ValueError("weights passed to genre_profile must be non-negative, one per movie id.")
+    share = w @ flags / w.sum() if w.sum() > 0 else np.full(len(GENRES), np.nan)
+    return pd.Series(share, index=list(GENRES), name="share")
+
+
+def genre_lift(movie_ids, movies, *, weights=None, catalogue=None):
+    """How much more often each genre occurs among the given movies than in the catalogue.
+
+    ``lift = share among the movies / share in the catalogue``: 1 is the base rate, 2 twice
+    as common, 0.5 half as common. A raw share misleads because Drama and Comedy make up
+    over a third of all genre labels: they top every list.
+
+    Parameters
+    ----------
+    movie_ids, weights
+        As in :func:`genre_profile`.
+    movies : DataFrame with 'movie id' and the 19 genre columns
+    catalogue : array-like of int, default=None
+        The movie ids that form the base rate; None uses every movie in ``movies``.
+
+    Returns
+    -------
+    lift : Series indexed by genre (NaN for a genre the catalogue lacks)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from nmf_course.movielens import GENRES
+    >>> movies = pd.DataFrame({"movie id": [1, 2, 3, 4], **{g: 0 for g in GENRES}})
+    >>> movies.loc[:, "Drama"] = [1, 1, 1, 0]
+    >>> movies.loc[:, "Horror"] = [0, 0, 0, 1]
+    >>> genre_lift([4], movies)[["Drama", "Horror"]].tolist()
+    [0.0, 4.0]
+    """
+    catalogue = movies["movie id"] if catalogue is None else catalogue
+    base = genre_profile(catalogue, movies)
+    return (genre_profile(movie_ids, movies, weights=weights) / base.replace(0, np.nan)).rename("lift")
+
+
+def compare_genres(user_id, recommendations, movies, ratings, *, like=4, dislike=2, catalogue=None):
+    """Genre shares of what a user liked, disliked and is recommended, beside the catalogue's.
+
+    Parameters
+    ----------
+    user_id : int
+    recommendations : DataFrame with a 'movie id' column
+    movies : DataFrame with 'movie id' and the 19 genre columns
+    ratings : DataFrame with columns 'user id', 'movie id', 'rating'
+    like, dislike : float, default=4 and 2
+        Ratings of at least ``like`` count as liked, of at most ``dislike`` as disliked.
+    catalogue : array-like of int, default=None
+        Movie ids of the base rate (e.g. the movies the model knows); None: all of ``movies``.
+
+    Returns
+    -------
+    comparison : DataFrame indexed by genre
+        Columns 'liked', 'disliked', 'recommended', 'catalogue'; each sums to 1 (a
+        column is NaN when the user has no such movie).
+    """
+    own = ratings.loc[ratings["user id"] == user_id]
+    if own.empty:
         raise KeyError(f"user_id {user_id!r} passed to compare_genres has no ratings.")
+    catalogue = movies["movie id"] if catalogue is None else catalogue
     return pd.DataFrame(
         {
-            "rated": genre_profile(rated, movies),
+            "liked": genre_profile(own.loc[own["rating"] >= like, "movie id"], movies),
+            "disliked": genre_profile(own.loc[own["rating"] <= dislike, "movie id"], movies),
             "recommended": genre_profile(recommendations["movie id"], movies),
+            "catalogue": genre_profile(catalogue, movies),
         }
     )
 
 
-def describe_components(H, movie_ids, movies, *, n_movies=8, n_weighted=50):
-    """Read each row of H as a prototypical user: top movies and over-represented genres.
+def describe_components(H, movie_ids, movies, *, n_movies=8, min_share=0.04):
+    """Read each row of H as a prototypical user: top movies and genres by lift.
+
+    A row's genre mix weighs every movie by its entry in the row; a genre's lift is
+    its share in that mix over its share in the catalogue (the movies of H). Genres
+    with a share below ``min_share`` are left out, so that a rare genre (Documentary,
+    Film-Noir) cannot top a row on a few movies.
 
     Parameters
     ----------
@@ -127,32 +214,37 @@ def describe_components(H, movie_ids, movies, *, n_movies=8, n_weighted=50):
     movies : DataFrame from :func:`nmf_course.read_movies`
     n_movies : int, default=8
         Titles listed per component.
-    n_weighted : int, default=50
-        The component's strongest movies used for the genre statistics.
+    min_share : float, default=0.04
+        Smallest share in the row's mix for a genre to be named.
 
     Returns
     -------
     description : DataFrame indexed by component
-        'top movies' (titles), 'top genres' (the genres most over-represented
-        among the strongest movies, with their lift over all movies) and
-        'label', a short name such as "Comedy/Romance fans".
+        'top movies' (titles), 'top genres' (the three with the largest lift, e.g.
+        "Sci-Fi x2.1") and 'label' (the two leading genres, e.g. "Sci-Fi/Action"; a row
+        that lifts no genre by 1.2 or more is labelled "no genre stands out").
     """
     H = np.asarray(H, dtype=float)
     movie_ids = np.asarray(movie_ids)
+    if H.ndim != 2 or H.shape[1] != len(movie_ids):
+        raise ValueError(
+            f"H passed to describe_components has shape {H.shape}; expected (n_components, {len(movie_ids)})."
+        )
     titles = movies.set_index("movie id")["movie title"]
-    overall = genre_profile(movie_ids, movies)
     rows = []
     for k, row in enumerate(H):
         order = np.argsort(-row, kind="stable")
-        strongest = movie_ids[order[:n_weighted]]
-        lift = (genre_profile(strongest, movies) / overall.replace(0, np.nan)).drop("unknown").dropna()
+        share = genre_profile(movie_ids, movies, weights=row)
+        lift = genre_lift(movie_ids, movies, weights=row, catalogue=movie_ids)
+        lift = lift.drop("unknown")[share.drop("unknown") >= min_share].dropna()
         top = lift.sort_values(ascending=False).head(3)
+        standing_out = top[top >= 1.2]
         rows.append(
             {
                 "component": k,
                 "top movies": list(titles.loc[movie_ids[order[:n_movies]]]),
                 "top genres": ", ".join(f"{g} x{v:.1f}" for g, v in top.items()),
-                "label": "/".join(top.index[:2]) + " fans",
+                "label": "/".join(standing_out.index[:2]) if len(standing_out) else "no genre stands out",
             }
         )
     return pd.DataFrame(rows).set_index("component")
