@@ -1,75 +1,268 @@
-"""The lecture notebooks run top to bottom, teach what they claim, and are committed clean."""
+"""The lecture notebooks run top to bottom as students get them, teach what they claim, and are
+committed clean.
 
+Every lecture is executed in a kernel whose Python refuses to import the reference solutions
+(``nmf_helpers``, ``nmf_kit``), from ``notebooks/`` (where ``nmf_course/`` sits), on the real
+MovieLens-100k (when ``NMF_HELPERS_DATA`` gives it) and on the synthetic stand-in. The claims the
+lectures' text makes about the real data are checked against the executed outputs.
+"""
+
+import ast
+import itertools
+import json
+import os
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
 from conftest import ROOT
-
-from nmf_kit.lectures import render
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
 
 NOTEBOOKS = ROOT / "notebooks"
-pytestmark = pytest.mark.slow
+LECTURES = ("01_reading_w_and_h.ipynb", "02_zero_filling_vs_masking.ipynb", "03_new_user.ipynb")
+BLOCKED = ("nmf_helpers", "nmf_kit")
+# What a lecture may import: the course environment (environment.yml) and the course library.
+ALLOWED_IMPORTS = {
+    "inspect", "tempfile", "time", "warnings", "pathlib",
+    "matplotlib", "numpy", "pandas", "scipy", "sklearn", "nmf_course",
+}  # fmt: skip
+
+SITECUSTOMIZE = f'''
+"""Test kernel: the reference solutions cannot be imported, as on a student's machine."""
+import sys
+
+
+class _BlockReferenceSolutions:
+    blocked = {BLOCKED!r}
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.blocked:
+            message = f"No module named {{name!r}} (blocked: students do not get it)"
+            raise ModuleNotFoundError(message, name=name)
+        return None
+
+
+sys.meta_path.insert(0, _BlockReferenceSolutions())
+'''
+
+# Appended to each lecture: what the kernel imported, and proof that the blocker was active.
+PROBE = f"""
+import json as _json
+import sys as _sys
+
+import nmf_course as _nmf_course
+
+_blocked = {{}}
+for _name in {BLOCKED!r}:
+    try:
+        __import__(_name)
+        _blocked[_name] = False
+    except ModuleNotFoundError:
+        _blocked[_name] = True
+print("PROBE " + _json.dumps({{
+    "blocked": _blocked,
+    "loaded": sorted(m for m in _sys.modules if m.split(".")[0] in {BLOCKED!r}),
+    "nmf_course": _nmf_course.__file__,
+}}))
+"""
+
+
+@pytest.fixture(scope="session")
+def student_env(tmp_path_factory):
+    """Environment variables for a kernel that cannot import nmf_helpers or nmf_kit."""
+    folder = tmp_path_factory.mktemp("blocker")
+    (folder / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def test_the_blocker_blocks_the_reference_solutions(student_env):
+    for name in BLOCKED:
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {name}"], env=student_env, capture_output=True, text=True
+        )
+        assert result.returncode != 0
+        assert "blocked: students do not get it" in result.stderr
+    ok = subprocess.run(
+        [sys.executable, "-c", "import nmf_course, numpy, sklearn; print(nmf_course.__name__)"],
+        env=student_env,
+        capture_output=True,
+        text=True,
+        cwd=NOTEBOOKS,
+    )
+    assert ok.returncode == 0, ok.stderr
+    # and without the blocker the same interpreter does import them: it is the blocker that refuses
+    assert subprocess.run([sys.executable, "-c", "import nmf_helpers, nmf_kit"]).returncode == 0
+
+
+def _execute(name, env, data_folder):
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
+    client = NotebookClient(
+        notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
+    client.execute(env={**env, "NMF_HELPERS_DATA": str(data_folder)})
+    probe = _printed(notebook.cells[-1])
+    assert probe.startswith("PROBE "), probe
+    notebook.cells.pop()
+    return notebook, json.loads(probe[len("PROBE ") :])
+
+
+def _executed_lectures(env, data_folder):
+    return {name: _execute(name, env, data_folder) for name in LECTURES}
 
 
 @pytest.fixture(scope="module")
-def executed(data_env, tmp_path_factory):
-    """Every lecture notebook executed once, and rendered to HTML."""
-    import os
-
-    saved = os.environ.get("NMF_HELPERS_DATA")
-    os.environ.update(data_env)
-    try:
-        rendered = render(NOTEBOOKS, tmp_path_factory.mktemp("html"), log=lambda line: None)
-        return {name: notebook for name, (_, _, notebook) in rendered.items()}, rendered
-    finally:
-        if saved is None:
-            os.environ.pop("NMF_HELPERS_DATA", None)
-        else:
-            os.environ["NMF_HELPERS_DATA"] = saved
+def real(student_env, movielens, movielens_parent):
+    if movielens.synthetic:
+        pytest.skip("needs the real MovieLens-100k: set NMF_HELPERS_DATA (CI does)")
+    return _executed_lectures(student_env, movielens_parent)
 
 
-def _outputs(notebook):
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            yield cell, output
+@pytest.fixture(scope="module")
+def synthetic_run(student_env, synthetic):
+    return _executed_lectures(student_env, synthetic.folder.parent)
 
 
-def test_three_notebooks_render_to_html(executed):
-    notebooks, rendered = executed
-    assert sorted(notebooks) == [
-        "01_reading_w_and_h.ipynb",
-        "02_zero_filling_vs_masking.ipynb",
-        "03_new_user.ipynb",
-    ]
-    for name, (html, _, _) in rendered.items():
-        text = html.read_text(encoding="utf-8")
-        assert "data:image/png;base64" in text, name
-    for name, notebook in notebooks.items():
-        errors = [o for _, o in _outputs(notebook) if o.output_type == "error"]
-        assert not errors, (name, errors)
+def _printed(cell):
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+
+
+def _cell(notebook, tag):
+    return next(c for c in notebook.cells if tag in c.metadata.get("tags", []))
 
 
 def _table(notebook, tag):
     """{row name: {column: value}} from the text of a DataFrame output (one line per row)."""
-    cell = next(c for c in notebook.cells if tag in c.metadata.get("tags", []))
-    lines = next(o["data"]["text/plain"] for o in cell.outputs if "data" in o).splitlines()
+    cell = _cell(notebook, tag)
+    lines = next(o["data"]["text/plain"] for o in cell.outputs if o.output_type == "execute_result").splitlines()
     columns = re.split(r"\s{2,}", lines[0].strip())
     table = {}
     for line in lines[1:]:
         name, *values = re.split(r"\s{2,}", line.strip())
-        table[name] = dict(zip(columns, map(float, values), strict=False))
+        table[name] = dict(zip(columns[-len(values) :], values, strict=True))
     return table
 
 
-def test_zero_filling_is_worse_than_the_mean_and_masking_beats_biases(executed, movielens):
-    table = _table(executed[0]["02_zero_filling_vs_masking.ipynb"], "results-table")
-    mean = {name: row["mean"] for name, row in table.items()}
-    assert mean["masked NMF + biases (nmf_helpers)"] < mean["user + movie biases"] < mean["global mean"]
-    assert mean["NMF, movie-mean-filled"] < mean["NMF, zero-filled (Frobenius)"]
-    if not movielens.synthetic:
-        assert mean["NMF, zero-filled (Frobenius)"] > 2.5 > 2 * mean["global mean"]
-        assert mean["masked NMF + biases (nmf_helpers)"] < 0.925
+def _markdown(notebook):
+    return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+
+
+# ----------------------------------------------------------------------------- every run
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["real", "synthetic"])
+def test_lectures_run_without_the_reference_solutions(kind, request, tmp_path):
+    executed = request.getfixturevalue("real" if kind == "real" else "synthetic_run")
+    assert sorted(executed) == sorted(LECTURES)
+    for name, (notebook, probe) in executed.items():
+        assert probe["blocked"] == dict.fromkeys(BLOCKED, True), (name, probe)
+        assert probe["loaded"] == [], (name, probe)
+        assert probe["nmf_course"].startswith(str(NOTEBOOKS / "nmf_course")), probe  # the shipped copy
+        errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
+        assert not errors, (name, errors)
+        html, _ = HTMLExporter().from_notebook_node(notebook)
+        assert "data:image/png;base64" in html, name
+
+
+# ----------------------------------------------------------------------------- lecture 1
+@pytest.mark.slow
+def test_lecture_1_shows_a_unique_and_a_non_unique_factorisation(real):
+    notebook, _ = real["01_reading_w_and_h.ipynb"]
+    increase = float(re.search(r"largest increase between two iterations: (\S+)", _printed(
+        _cell(notebook, "loss-curve"))).group(1))  # fmt: skip
+    assert increase <= 1e-9  # the loss never increases
+    spread_r = float(re.search(r"normalised H: (\S+)", _printed(_cell(notebook, "spread-R"))).group(1))
+    assert spread_r < 1e-6  # R: the same factors from every start
+    printed = _printed(_cell(notebook, "spread-P"))
+    spread_p = float(re.search(r"between the runs' H: (\S+)", printed).group(1))
+    worst_loss = float(re.search(r"every loss below (\S+);", printed).group(1))
+    assert worst_loss < 1e-12  # every run fits P exactly ...
+    assert spread_p > 0.1  # ... with other factors
+    sheared = _printed(_cell(notebook, "sheared"))
+    assert float(re.search(r"\|\|P - W1 H1\|\| = (\S+)", sheared).group(1)) < 1e-10
+    assert "not unique" not in _markdown(notebook).split("## Is the factorisation unique?")[0]
+
+
+# ----------------------------------------------------------------------------- lecture 2
+@pytest.mark.slow
+def test_lecture_2_results_match_its_text(real):
+    notebook, _ = real["02_zero_filling_vs_masking.ipynb"]
+    text = _markdown(notebook)
+    mean = {name: float(row["mean"]) for name, row in _table(notebook, "results-table").items()}
+    assert mean["masked NMF + biases"] < mean["user + movie biases"] < mean["global mean"]
+    assert mean["user + movie biases"] < mean["NMF, movie-mean-filled"] < mean["NMF, zero-filled"]
+    assert "none beats the bias baseline" in text
+    assert mean["NMF, zero-filled"] > 2 * mean["global mean"]
+    # "rises from the first sweep on" without regularisation; falls and levels off with it
+    lines = next(o["data"]["text/plain"] for o in _cell(notebook, "sweep-curves").outputs if "data" in o)
+    rows = [re.split(r"\s+", line.strip()) for line in lines.splitlines()[3:]]
+    unregularised = [float(r[2]) for r in rows]
+    regularised = [float(r[4]) for r in rows]
+    assert all(b > a for a, b in itertools.pairwise(unregularised))
+    assert all(b <= a + 1e-3 for a, b in itertools.pairwise(regularised))
+    assert "rises from the first sweep on" in text
+    median = int(re.search(r"median (\d+)", _printed(_cell(notebook, "sweep-curves"))).group(1))
+    assert f"median of about {median} ratings" in text
+    # a lower RMSE is not a better top-10
+    ranking = {
+        name: {k: float(v) for k, v in row.items()} for name, row in _table(notebook, "ranking-table").items()
+    }
+    best = max(ranking, key=lambda name: ranking[name]["precision@10"])
+    assert best.startswith("NMF, zero-filled")
+    assert ranking["NMF, movie-mean-filled"]["median ratings of recommended"] <= 5
+    filtered = ranking["NMF, movie-mean-filled, > 20 ratings"]["precision@10"]
+    assert filtered > 5 * ranking["NMF, movie-mean-filled"]["precision@10"]
+    # histograms as densities on common bins
+    assert "density" in _markdown(notebook) or "densities" in _markdown(notebook)
+
+
+# ----------------------------------------------------------------------------- lecture 3
+@pytest.mark.slow
+def test_lecture_3_conclusions_match_its_figures(real):
+    notebook, _ = real["03_new_user.ipynb"]
+    text = _markdown(notebook)
+    recommendations = _table(notebook, "recommendations")
+    titles = [row["movie title"] for row in recommendations.values()]
+    assert len(titles) == len(set(titles)) == 10  # no film twice (duplicate titles merged)
+    assert "Return of the Jedi (1983)" in titles
+    bias_larger = sum(float(r["movie bias"]) > float(r["from components"]) for r in recommendations.values())
+    assert bias_larger >= 6  # "the movie biases carry most of the list"
+    genres = {g: {k: float(v) for k, v in row.items()} for g, row in _table(notebook, "genre-table").items()}
+    for genre in ("Action", "Adventure"):  # "fall to about their base rate"
+        assert genres[genre]["recommended"] < genres[genre]["liked"] / 2
+    for genre in ("Animation", "Drama", "Thriller", "Crime"):  # "take their place"
+        assert genres[genre]["recommended"] > genres[genre]["liked"]
+    assert "do **not** follow the genres of the liked movies" in text
+    assert "follow the genres of the liked movies through" not in text
+    assert {"liked", "disliked", "recommended", "catalogue"} <= set(next(iter(genres.values())))
+
+
+# ----------------------------------------------------------------------------- static
+def test_lectures_import_only_the_course_environment():
+    for name in LECTURES:
+        notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    modules = [node.module]
+                else:
+                    continue
+                for module in modules:
+                    assert module.split(".")[0] in ALLOWED_IMPORTS, (name, module)
+        assert "nmf_helpers" not in json.dumps(notebook), name
+    for path in (NOTEBOOKS / "nmf_course").glob("*.py"):  # the shipped library imports no solutions
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                assert not any(n.split(".")[0] in BLOCKED for n in names), path
 
 
 def test_committed_notebooks_are_clean():
@@ -83,4 +276,5 @@ def test_committed_notebooks_are_clean():
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             if cell.cell_type == "code":
-                assert not cell.outputs and cell.execution_count is None, path
+                assert not cell.outputs, path
+                assert cell.execution_count is None, path
