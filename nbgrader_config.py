@@ -4,6 +4,8 @@ Run nbgrader from this folder: `nbgrader generate_assignment ex08`, ...
 The gradebook (gradebook.db, SQLite) is created here and never committed.
 """
 
+from pathlib import Path
+
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -16,6 +18,7 @@ from nbgrader.preprocessors import (
 )
 
 from nmf_kit.nbgrader_plugins import HideHiddenTests, LimitOutputSize
+from nmf_kit.pages import template_basedirs
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -49,6 +52,20 @@ c.Autograde.autograde_preprocessors = [
 # gradebook, and has no network. 'none' grades without it (student code then runs with
 # your rights; a warning on every run). Plain `nbgrader autograde` does not sandbox.
 c.Sandbox.tool = "bwrap"
+
+# Pages that need no network (nmf_kit.pages): feedback and the formgrader carry their formulas
+# rendered as MathML (students open feedback from disk, maybe offline); the formgrader loads
+# MathJax, which its scripts need, from the Jupyter server (jupyter-server-mathjax), not a CDN.
+c.GenerateFeedback.exporter_class = "nmf_kit.pages.OfflineHTMLExporter"
+c.HTMLExporter.filters = {"markdown2html": "nmf_kit.pages.markdown2html"}
+c.HTMLExporter.extra_template_basedirs = template_basedirs()
+
+# Hand-ins come from the LMS (nmf-kit collect), not through nbgrader's exchange. A course-local
+# exchange folder that always exists keeps JupyterLab's nbgrader panels free of "exchange
+# directory ... could not be created" warnings and "Error fetching courses!".
+_exchange = Path(__file__).resolve().parent / ".nmf-kit" / "exchange"
+_exchange.mkdir(parents=True, exist_ok=True)
+c.Exchange.root = str(_exchange)
 
 # Feedback shows why a test failed, never the hidden tests' code.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
