@@ -1,8 +1,65 @@
-"""``nmf-kit``: the instructors' command line."""
+"""``nmf-kit``: the instructors' command line.
+
+Every command acts on the course folder it is run in (or ``--course``). A
+mistake the user can fix is a :class:`~nmf_kit.errors.KitError`: printed as
+``nmf-kit <command>: <message>`` without a traceback, with a non-zero exit.
+"""
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+from .course import ASSIGNMENT
+from .errors import KitError
+
+DATA_HINT = "run `nmf-kit data` once online, or set NMF_HELPERS_DATA=<folder holding ml-100k/>"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (argparse prints the whole usage)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _count(text):
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _movielens(download):
+    """The ml-100k folder, or KitError saying how to get it."""
+    from nmf_course.movielens import ENV_DATA, MovieLensNotFound, movielens_folder
+
+    try:
+        return movielens_folder(download=download)
+    except MovieLensNotFound as exc:
+        if os.environ.get(ENV_DATA):  # a wrong NMF_HELPERS_DATA: its own message says what to fix
+            raise KitError(str(exc)) from exc
+        cause = f" (download failed: {type(exc.__cause__).__name__})" if exc.__cause__ else ""
+        raise KitError(f"MovieLens-100k is not on this machine{cause}: {DATA_HINT}.", status=1) from exc
+
+
+def _shorten(names, limit=20):
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _init(args):
+    from .course import init_course
+    from .progress import log
+
+    course = init_course(args.folder)
+    log.info(f"made a course in {course}: source/{ASSIGNMENT}/, nbgrader_config.py, .gitignore.")
+    log.info(f"next: cd {course} && nmf-kit release")
+    return 0
 
 
 def _demo(args):
@@ -13,11 +70,17 @@ def _demo(args):
 
 
 def _collect(args):
+    from . import gradebook
     from .collect import DEFAULT_PATTERN, collect
+    from .course import check_assignment, find_course, source_assignments
+    from .progress import log
 
+    course = find_course(args.course)
+    known = sorted(set(source_assignments(course)) | set(gradebook.assignments(course)))
+    check_assignment(course, args.assignment, known)
     outcomes = collect(
         args.downloads,
-        args.course,
+        course,
         args.assignment,
         pattern=args.pattern or DEFAULT_PATTERN,
         replace=args.replace,
@@ -25,48 +88,69 @@ def _collect(args):
     counts = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    print(
-        "summary: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do")
-    )
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
+    log.info(f"summary: {summary}")
     return 1 if counts.get("skipped") else 0
 
 
-def _autograde(args):
-    from .grader import autograde_class
-    from .sandbox import SandboxUnavailable
+def _graded_assignment(course, assignment):
+    """``assignment``, checked to be in the gradebook (it is added there by `nmf-kit release`)."""
+    from . import gradebook
+    from .course import check_assignment, source_assignments
 
-    try:
-        results = autograde_class(
-            args.course,
-            args.assignment,
-            args.students,
-            workers=args.workers,
-            force=args.force,
-            cell_timeout=args.timeout,
+    in_gradebook = gradebook.assignments(course)
+    if assignment in in_gradebook:
+        return assignment
+    if assignment in source_assignments(course):
+        raise KitError(f"{assignment} is not in the gradebook yet: run `nmf-kit release` in {course} first.")
+    return check_assignment(course, assignment, sorted(set(in_gradebook) | set(source_assignments(course))))
+
+
+def _autograde(args):
+    from .course import find_course, submitted_students
+    from .runner import autograde
+
+    course = find_course(args.course)
+    assignment = _graded_assignment(course, args.assignment)
+    known = submitted_students(course, assignment)
+    if not known:
+        raise KitError(
+            f"no submissions of {assignment} in {course / 'submitted'}: "
+            "collect them first (nmf-kit collect <downloads folder>)."
         )
-    except SandboxUnavailable as exc:
-        print(f"nmf-kit autograde: not started: {exc}", file=sys.stderr)
-        return 2
+    unknown = [student for student in args.students if student not in known]
+    if unknown:
+        raise KitError(
+            f"no submission of {assignment} for {_shorten(unknown)}; "
+            f"students with a submission: {_shorten(known)}."
+        )
+    _movielens(download=False)  # the graders' kernels read it; grading offline must not start without it
+    results = autograde(
+        course,
+        assignment,
+        list(dict.fromkeys(args.students)),
+        workers=args.workers,
+        force=args.force,
+        cell_timeout=args.timeout,
+    )
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
 def _data(args):
-    from nmf_course.movielens import MovieLensNotFound, movielens_folder
-
-    try:
-        print(movielens_folder(download=not args.offline))
-    except MovieLensNotFound as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    print(_movielens(download=not args.offline))
     return 0
 
 
 def _release(args):
-    from .course import ASSIGNMENT, kit_root, nbgrader
+    from .course import check_assignment, find_course, source_assignments
+    from .progress import log, step
+    from .runner import nbgrader
 
-    root = kit_root()
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    print(f"regenerated {root / 'release' / ASSIGNMENT}; commit it.")
+    course = find_course(args.course)
+    assignment = check_assignment(course, args.assignment, source_assignments(course))
+    with step(f"nbgrader generate_assignment {assignment}"):
+        nbgrader(course, "generate_assignment", assignment, "--force")
+    log.info(f"regenerated {course / 'release' / assignment}; commit it.")
     return 0
 
 
@@ -74,60 +158,152 @@ def _notebooks(args):
     from .course import kit_root
     from .lectures import render
 
-    folder = args.folder or kit_root() / "notebooks"
+    folder = args.folder
+    if folder is None:
+        here, kit = Path.cwd() / "notebooks", Path(kit_root()) / "notebooks"
+        folder = here if here.is_dir() else kit
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise KitError(f"no lecture notebooks folder {folder}: pass --folder <folder of NN_name.ipynb>.")
     render(folder, args.output or folder / "html", timeout=args.timeout)
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="nmf-kit", description="The NMF course kit's instructor commands.")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _course_option(parser):
+    parser.add_argument(
+        "--course", type=Path, default=None, help="the course folder (default: the current folder)"
+    )
 
-    demo = commands.add_parser(
-        "demo", help="release -> hand-ins -> collect -> autograde -> feedback -> grades"
+
+def _assignment_option(parser):
+    parser.add_argument(
+        "--assignment",
+        default=ASSIGNMENT,
+        help=f"the assignment, a folder of the course's source/ (default: {ASSIGNMENT})",
+    )
+
+
+def _command(commands, name, run, help, description):
+    parser = commands.add_parser(name, help=help, description=description)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def build_parser():
+    parser = _Parser(prog="nmf-kit", description="The NMF course kit's instructor commands.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    init = _command(
+        commands,
+        "init",
+        _init,
+        "make a new course folder from the kit's assignment",
+        "Make FOLDER a course folder: the kit's source/ex08, nbgrader_config.py and a .gitignore for "
+        "nbgrader's outputs. FOLDER may be an empty repository; a folder that holds a course is refused.",
+    )
+    init.add_argument("folder", type=Path, help="the folder to make (created when missing)")
+
+    demo = _command(
+        commands,
+        "demo",
+        _demo,
+        "release -> hand-ins -> collect -> autograde -> feedback -> grades",
+        "Run the kit's whole job on a fresh course folder with three demo students (the reference "
+        "solution, the untouched release, a buggy recommender) and print their grades.",
     )
     demo.add_argument(
         "--workdir", default="demo-course", help="course folder to create (default: demo-course)"
     )
     demo.add_argument("--offline", action="store_true", help="never download MovieLens (synthetic if absent)")
-    demo.set_defaults(run=_demo)
 
-    collect = commands.add_parser("collect", help="import LMS downloads (<student>_ex08.zip) into submitted/")
+    collect = _command(
+        commands,
+        "collect",
+        _collect,
+        "import LMS downloads (<student>_ex08.zip) into submitted/",
+        "Import each <student id>_<assignment>.zip of DOWNLOADS into submitted/<student id>/<assignment>/ "
+        "of the course. Bad archives are reported by name and skipped (exit status 1); a different "
+        "earlier submission is never overwritten without --replace.",
+    )
     collect.add_argument("downloads", type=Path, help="folder of the downloaded .zip archives")
-    collect.add_argument("--course", type=Path, default=Path("."), help="course root (default: here)")
-    collect.add_argument("--assignment", default="ex08")
-    collect.add_argument("--pattern", help="regex with a group 'student_id' matched on each file name")
+    _course_option(collect)
+    _assignment_option(collect)
+    collect.add_argument(
+        "--pattern",
+        help="regex searched in each file name, with a group 'student_id' (and optionally 'name', or "
+        "'first_name' and 'last_name', recorded in the gradebook); {assignment} stands for the assignment",
+    )
     collect.add_argument(
         "--replace", action="store_true", help="replace differing submissions (old ones kept in replaced/)"
     )
-    collect.set_defaults(run=_collect)
 
-    grade = commands.add_parser(
-        "autograde", help="autograde every submission in parallel, with progress and a report"
+    grade = _command(
+        commands,
+        "autograde",
+        _autograde,
+        "autograde every submission in parallel, with progress and a report",
+        "Run nbgrader autograde for every submission of the assignment (or the STUDENTS given), N at a "
+        "time, each kernel in a sandbox; write autograde-report.csv. Exit status 1 when a submission "
+        "could not be graded.",
     )
-    grade.add_argument("students", nargs="*", help="student ids (default: all in submitted/)")
-    grade.add_argument("--course", type=Path, default=Path("."), help="course root (default: here)")
-    grade.add_argument("--assignment", default="ex08")
-    grade.add_argument("--workers", type=int, help="parallel graders (default: the number of cores)")
-    grade.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py's)")
+    grade.add_argument("students", nargs="*", help="student ids (default: all with a submission)")
+    _course_option(grade)
+    _assignment_option(grade)
+    grade.add_argument("--workers", type=_count, help="parallel graders (default: the number of cores)")
+    grade.add_argument("--timeout", type=_count, help="seconds per cell (default: nbgrader_config.py's)")
     grade.add_argument("--force", action="store_true", help="grade again those already autograded")
-    grade.set_defaults(run=_autograde)
 
-    data = commands.add_parser("data", help="print the MovieLens-100k folder, downloading it once if needed")
-    data.add_argument("--offline", action="store_true")
-    data.set_defaults(run=_data)
+    data = _command(
+        commands,
+        "data",
+        _data,
+        "print the MovieLens-100k folder, downloading it once if needed",
+        "Print the folder of MovieLens-100k (NMF_HELPERS_DATA's, or the cache's), downloading and "
+        "checking the official ml-100k.zip into the cache first when it is not on this machine.",
+    )
+    data.add_argument(
+        "--offline", action="store_true", help="never download: fail when the data is not on this machine"
+    )
 
-    release = commands.add_parser("release", help="regenerate release/ex08 from source/ex08 (then commit it)")
-    release.set_defaults(run=_release)
+    release = _command(
+        commands,
+        "release",
+        _release,
+        "regenerate release/<assignment> from source/ (then commit it)",
+        "Run nbgrader generate_assignment in the course folder: release/<assignment>/ is what students "
+        "get, and the assignment is added to the gradebook.",
+    )
+    _course_option(release)
+    _assignment_option(release)
 
-    notebooks = commands.add_parser("notebooks", help="execute the lecture notebooks and write HTML copies")
-    notebooks.add_argument("--folder", type=Path, help="default: the kit's notebooks/")
-    notebooks.add_argument("--output", type=Path, help="default: notebooks/html/ (not committed)")
-    notebooks.add_argument("--timeout", type=int, default=900, help="seconds per cell")
-    notebooks.set_defaults(run=_notebooks)
+    notebooks = _command(
+        commands,
+        "notebooks",
+        _notebooks,
+        "execute the lecture notebooks and write HTML copies",
+        "Execute the lecture notebooks (NN_name.ipynb) top to bottom and write HTML copies that "
+        "show formulas without a network.",
+    )
+    notebooks.add_argument(
+        "--folder", type=Path, help="default: notebooks/ here, else the kit's own notebooks/"
+    )
+    notebooks.add_argument("--output", type=Path, help="default: <folder>/html/ (not committed)")
+    notebooks.add_argument("--timeout", type=_count, default=900, help="seconds per cell")
+    return parser
 
-    args = parser.parse_args(argv)
-    return args.run(args)
+
+def main(argv=None):
+    """Run one ``nmf-kit`` command; return its exit status."""
+    from .progress import console
+
+    args = build_parser().parse_args(argv)
+    with console():
+        try:
+            return args.run(args)
+        except KitError as exc:
+            sys.stdout.flush()
+            print(f"nmf-kit {args.command}: {exc}", file=sys.stderr)
+            return exc.status
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbconvert import HTMLExporter
+
+from .errors import KitError
+from .pages import html_exporter
+from .progress import log as _log
 
 
 def lecture_notebooks(folder):
@@ -29,23 +32,26 @@ def execute(path, timeout=900):
     return notebook
 
 
-def render(folder, output, timeout=900, log=print):
+def render(folder, output, timeout=900, log=None):
     """Execute every lecture notebook of ``folder`` and write ``output/<name>.html``.
 
-    The notebooks themselves are not modified (they stay committed without outputs).
+    The HTML shows its formulas with no network (:mod:`nmf_kit.pages`). The
+    notebooks themselves are not modified (they stay committed without outputs).
+    Progress goes to ``log`` (a callable given each line), else the ``nmf_kit`` logger.
     Returns ``{name: (html_path, seconds, executed_notebook)}``.
     """
+    log = log or _log.info
+    notebooks = lecture_notebooks(folder)
+    if not notebooks:
+        raise KitError(f"no lecture notebooks (NN_name.ipynb) in {folder}: pass --folder <their folder>.")
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     done = {}
-    notebooks = lecture_notebooks(folder)
-    if not notebooks:
-        raise FileNotFoundError(f"no lecture notebooks (NN_name.ipynb) in {folder}")
     for path in notebooks:
         start = time.perf_counter()
         log(f"- executing {path.name} ...")
         executed = execute(path, timeout)
-        html, _ = HTMLExporter().from_notebook_node(executed)
+        html, _ = html_exporter().from_notebook_node(executed)
         target = output / (path.stem + ".html")
         target.write_text(html, encoding="utf-8")
         done[path.name] = (target, time.perf_counter() - start, executed)

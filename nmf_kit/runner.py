@@ -1,0 +1,67 @@
+"""Running nbgrader on a course folder, as a separate process, and the class grader."""
+
+import os
+import subprocess
+import sys
+
+from .errors import KitError
+
+
+class NbgraderFailed(KitError):
+    """nbgrader exited with an error; the message ends with its last lines."""
+
+    def __init__(self, message):
+        super().__init__(message, status=1)
+
+
+def nbgrader_environment(env=None):
+    """This process's environment (plus ``env``) for running nbgrader.
+
+    nbgrader starts ``alembic`` (gradebook migrations) by name: this Python's
+    scripts must be on PATH even when its environment was not activated.
+    """
+    environment = {**os.environ, **(env or {})}
+    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment.get("PATH", "")])
+    return environment
+
+
+def nbgrader(course, *args, env=None, check=True):
+    """Run ``nbgrader ARGS`` in ``course``; return the completed process.
+
+    Raises
+    ------
+    NbgraderFailed
+        When nbgrader fails and ``check``, with nbgrader's own last lines.
+    """
+    command = [sys.executable, "-m", "nbgrader", *args]
+    result = subprocess.run(
+        command, cwd=course, env=nbgrader_environment(env), capture_output=True, text=True
+    )
+    if check and result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+        raise NbgraderFailed(f"nbgrader {' '.join(args)} failed (exit {result.returncode}):\n{tail}")
+    return result
+
+
+def autograde(course, assignment, students=None, *, workers=None, force=False, cell_timeout=None):
+    """Grade ``students`` (default: every submission) of ``assignment`` in ``course``.
+
+    The one place that calls the class grader (:func:`nmf_kit.grader.autograde_class`),
+    after the caller has checked the arguments. Returns its list of results.
+    """
+    from .grader import autograde_class
+    from .progress import log
+    from .sandbox import SandboxUnavailable
+
+    try:
+        return autograde_class(
+            course,
+            assignment,
+            students or None,
+            workers=workers,
+            force=force,
+            cell_timeout=cell_timeout,
+            log=log.info,
+        )
+    except SandboxUnavailable as exc:
+        raise KitError(f"not started: {exc}") from exc
