@@ -138,7 +138,8 @@ def _cell(notebook, tag):
 def _table(notebook, tag):
     """{row name: {column: value}} from the text of a DataFrame output (one line per row)."""
     cell = _cell(notebook, tag)
-    lines = next(o["data"]["text/plain"] for o in cell.outputs if o.output_type == "execute_result").splitlines()
+    result = next(o for o in cell.outputs if o.output_type == "execute_result")
+    lines = result["data"]["text/plain"].splitlines()
     columns = re.split(r"\s{2,}", lines[0].strip())
     table = {}
     for line in lines[1:]:
