@@ -10,13 +10,16 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
+    ClearOutput,
+    DeduplicateIds,
     GetGrades,
     IgnorePattern,
     LimitOutput,
-    SaveAutoGrades,
+    OverwriteCells,
+    OverwriteKernelspec,
 )
 
+from nmf_kit.grading.trusted import RestoreCellMetadata, SaveTrustedGrades, TrustedExecute
 from nmf_kit.nbgrader_plugins import HideHiddenTests, LimitOutputSize
 from nmf_kit.pages import template_basedirs
 
@@ -34,24 +37,39 @@ c.Execute.timeout = 180
 c.Execute.kernel_name = "python3"  # whatever kernel a hand-in names
 c.OverwriteCells.add_missing_cells = True  # deleted grade cells are put back (nbgrader #1770)
 c.Autograde.create_student = True
-# nbgrader's own list, plus a cap on characters per output (a hand-in printing
-# hundreds of MB must not end up in the gradebook's notebook and the feedback).
+# nbgrader's own list with two changes: the hidden checks are decided by the grader outside
+# the student's kernel (TrustedExecute) and test cells are scored from those verdicts, not
+# from what the cell displayed (SaveTrustedGrades); and a cap on characters per output (a
+# hand-in printing hundreds of MB must not end up in the gradebook's notebook and feedback).
+# They run only under `nmf-kit autograde`; plain `nbgrader autograde` refuses, saying so.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    RestoreCellMetadata,  # which cells are tests and answers comes from the gradebook, not the hand-in
+    CheckCellMetadata,
+]
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    TrustedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
     LimitOutputSize,
-    SaveAutoGrades,
+    SaveTrustedGrades,
     AssignLatePenalties,
     CheckCellMetadata,
 ]
 
-# `nmf-kit autograde` runs each hand-in's kernel in a bubblewrap sandbox: it sees its
-# own folder, the course environment and the data, not source/, other students or the
-# gradebook, and has no network. 'none' grades without it (student code then runs with
-# your rights; a warning on every run). Plain `nbgrader autograde` does not sandbox.
+# `nmf-kit autograde` runs each hand-in's kernel in a bubblewrap sandbox (see the README's
+# threat model): an unprivileged user, its own processes, no network, the environment and
+# the data read-only, a private scratch folder; never the course, your home or the
+# reference solutions. 'none' grades without it (a warning on every run).
 c.Sandbox.tool = "bwrap"
+c.Sandbox.memory = 4 * 2**30  # bytes per hand-in, its /tmp included (a cgroup, when grading as root)
+c.Sandbox.processes = 256
+# Wall time for a whole hand-in, every cell included (--handin-timeout overrides it).
+c.Grader.handin_timeout = 600
 
 # Pages that need no network (nmf_kit.pages): feedback and the formgrader carry their formulas
 # rendered as MathML (students open feedback from disk, maybe offline); the formgrader loads

@@ -1,6 +1,9 @@
-"""nbgrader plug-ins of the course, named in nbgrader_config.py."""
+"""nbgrader plug-ins of the course, named in nbgrader_config.py (the grading ones are in
+:mod:`nmf_kit.grading.trusted`)."""
 
+import functools
 import re
+from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
@@ -13,15 +16,41 @@ def has_hidden_tests(cell):
     return cell.cell_type == "code" and "### BEGIN HIDDEN TESTS" in cell.source
 
 
+@functools.cache
+def _secret_lines():
+    """Lines of the reference solutions and hidden checks (the ``nmf_helpers`` package's code)
+    long enough to be recognised, whitespace-normalised."""
+    import nmf_helpers
+
+    lines = set()
+    for path in Path(nmf_helpers.__file__).parent.rglob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = " ".join(line.split())
+            if len(line) >= 24 and not line.startswith("#"):
+                lines.add(line)
+    return frozenset(lines)
+
+
+def _scrub(text):
+    """``text`` without the lines that quote the reference solutions or the hidden checks."""
+    secret = _secret_lines()
+    kept = [line for line in text.splitlines(keepends=True) if " ".join(line.split()) not in secret]
+    if len(kept) == len(text.splitlines(keepends=True)):
+        return text
+    return "".join(kept) + "[lines quoting the grader's code were removed]\n"
+
+
 class HideHiddenTests(NbGraderPreprocessor):
-    """Feedback without the hidden tests' code.
+    """Feedback without the hidden tests' or the reference solutions' code.
 
     Stock nbgrader copies hidden tests into the autograded notebook and so into
     the feedback HTML (nbgrader issues #917, #1363). For the feedback, each
-    hidden block is replaced by a one-line note, and the error output of a
-    cell with hidden tests is cut down to the exception's message: the
-    traceback would quote the hidden code. The grades are unchanged (they
-    were read before this runs); the autograded notebook keeps everything.
+    hidden block is replaced by a one-line note, the error output of a cell
+    with hidden tests is cut down to the exception's message (a traceback
+    would quote the hidden code), and any output line that quotes the code of
+    ``nmf_helpers`` (the reference solutions, the hidden checks) is removed,
+    whatever printed it. The grades are unchanged (they were read before this
+    runs); the autograded notebook keeps everything for instructors.
     """
 
     def preprocess_cell(self, cell, resources, index):
@@ -30,6 +59,15 @@ class HideHiddenTests(NbGraderPreprocessor):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = _scrub(output.get("text", ""))
+            elif output.get("output_type") == "error":
+                output["evalue"] = _scrub(output.get("evalue", ""))
+                output["traceback"] = [_scrub(line) for line in output.get("traceback", [])]
+            for key, value in output.get("data", {}).items():
+                if key.startswith("text/") and isinstance(value, str):
+                    output["data"][key] = _scrub(value)
         return cell, resources
 
 

@@ -43,25 +43,15 @@ def nbgrader(course, *args, env=None, check=True):
     return result
 
 
-def autograde(course, assignment, students=None, *, workers=None, force=False, cell_timeout=None):
+def autograde(course, assignment, students=None, *, workers=None, force=False, cell_timeout=None, **options):
     """Grade ``students`` (default: every submission) of ``assignment`` in ``course``.
 
-    The one place that calls the class grader (:func:`nmf_kit.grader.autograde_class`),
-    after the caller has checked the arguments. Returns its list of results.
+    The one place that calls the class grader (:func:`nmf_kit.grading.batch.autograde_class`),
+    after the caller has checked the arguments; ``options`` are passed on (``handin_timeout``,
+    ``scheduler``). Returns its list of results.
     """
-    from .grader import autograde_class
-    from .progress import log
-    from .sandbox import SandboxUnavailable
+    from .grading.batch import autograde_class
 
-    try:
-        return autograde_class(
-            course,
-            assignment,
-            students or None,
-            workers=workers,
-            force=force,
-            cell_timeout=cell_timeout,
-            log=log.info,
-        )
-    except SandboxUnavailable as exc:
-        raise KitError(f"not started: {exc}") from exc
+    return autograde_class(
+        course, assignment, students or None, workers=workers, force=force, cell_timeout=cell_timeout, **options
+    )

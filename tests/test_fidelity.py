@@ -1,7 +1,9 @@
-"""Grading fidelity: correct variants get every point, each bug loses exactly its tests."""
+"""Grading fidelity: correct variants get every point, each bug loses exactly its tests,
+whatever inputs a hand-in's seed draws (two seeds each: a check whose tolerance a bug's
+spread straddles would give identical hand-ins different grades)."""
 
 import pytest
-from corpus import FUNCTION_TESTS, grade_in_process, variants
+from corpus import FUNCTION_TESTS, flags_in_process, grade_in_process, variants
 
 CORPUS = variants()
 
@@ -17,11 +19,19 @@ def test_corpus_is_large_enough_and_well_formed():
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # faulty variants overflow, as intended
+@pytest.mark.parametrize("seed", [11, 2**40 + 7])
 @pytest.mark.parametrize("name", sorted(CORPUS))
-def test_variant_loses_exactly_its_tests(name):
+def test_variant_loses_exactly_its_tests(name, seed):
     variant = CORPUS[name]
-    assert grade_in_process(variant.ANSWERS) == set(variant.LOSES)
+    assert grade_in_process(variant.ANSWERS, seed) == set(variant.LOSES)
 
 
 def test_reference_passes_everything():
     assert grade_in_process({}) == set()
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_only_hidden_library_calls_are_flagged(name):
+    """Ordinary code is never flagged; code that hides what it calls always is."""
+    flags = flags_in_process(CORPUS[name].ANSWERS)
+    assert bool(flags) == getattr(CORPUS[name], "FLAGGED", False), flags

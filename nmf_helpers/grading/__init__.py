@@ -1,4 +1,161 @@
-"""The hidden checks of the assignments (instructors only)."""
+"""The hidden checks of the course's assignments, and how a verdict is decided.
 
-from .ex08 import *  # noqa: F403 - temporary, until the trusted checks land
-from .ex08 import __all__  # noqa: F401
+A hidden check is a function ``check(student, rng, context)`` that asks the
+student's notebook for calls (see :mod:`~nmf_helpers.grading.student`) and
+raises :class:`~nmf_helpers.grading.student.CheckFailed` with a message the
+student can act on. The source notebook names them in each test cell's hidden
+block::
+
+    ### BEGIN HIDDEN TESTS
+    from nmf_helpers.grading import run_checks
+
+    run_checks("update_steps", namespace=globals())
+    ### END HIDDEN TESTS
+
+When grading (``nmf-kit autograde``) that block never reaches the student's
+kernel: the grader reads the names from the gradebook's copy of the source
+cell and decides each check with :func:`decide`, in its own process, from
+plain data the sandboxed kernel returns. ``run_checks`` itself runs only under
+``nbgrader validate`` on the source notebook, where it calls the functions in
+the kernel's own namespace (through the same wire format).
+"""
+
+import ast
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ex08
+from .student import CheckFailed, InProcessStudent
+
+__all__ = ["CHECKS", "Check", "CheckFailed", "Context", "Verdict", "checks_in_cell", "decide", "run_checks"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A hidden check: its function and the student's functions whose implementation it tests."""
+
+    name: str
+    function: object
+    implements: tuple = ()  # a library NMF inside these costs the check (see delegation)
+
+    @property
+    def summary(self):
+        return (self.function.__doc__ or self.name).strip().splitlines()[0]
+
+
+CHECKS = {
+    check.name: check
+    for check in (
+        Check("update_steps", ex08.check_update_steps, ("update_h", "update_z")),
+        Check("monotone", ex08.check_monotone, ("update_h", "update_z")),
+        Check("factor_shapes", ex08.check_factor_shapes, ("non_negative",)),
+        Check("zero_rows", ex08.check_zero_rows, ("non_negative",)),
+        Check("iterations", ex08.check_iterations, ("non_negative",)),
+        Check("reconstruction", ex08.check_reconstruction, ("non_negative",)),
+        Check("rating_matrix", ex08.check_rating_matrix),
+        Check("recommend_unseen", ex08.check_recommend_unseen),
+        Check("recommend_order", ex08.check_recommend_order),
+        Check("recommend_user", ex08.check_recommend_user),
+    )
+}
+
+
+@dataclass
+class Context:
+    """What a check may need besides the student: the data set it was given."""
+
+    data_folder: Path | None = None
+
+    def movielens_folder(self):
+        """The ``ml-100k`` folder the notebook reads (the grader passes its own to the kernel)."""
+        if self.data_folder is not None:
+            folder = Path(self.data_folder)
+            return folder / "ml-100k" if (folder / "ml-100k" / "u.data").is_file() else folder
+        from nmf_course.movielens import movielens_folder
+
+        return movielens_folder(download=False)
+
+
+@dataclass
+class Verdict:
+    """The outcome of one hidden check for one hand-in."""
+
+    check: str
+    passed: bool
+    message: str = ""
+    flags: list = field(default_factory=list)  # reasons for the instructor to look
+
+    def as_dict(self):
+        return {"check": self.check, "passed": self.passed, "message": self.message, "flags": list(self.flags)}
+
+
+def check_seed(seed, name):
+    """The seed of check ``name`` for a hand-in whose seed is ``seed``."""
+    return [int(seed), zlib.crc32(name.encode())]
+
+
+def decide(name, student, seed, context, analysis=None):
+    """Run hidden check ``name`` against ``student`` and return its :class:`Verdict`.
+
+    ``analysis`` (a :class:`~nmf_helpers.grading.delegation.Analysis` of the
+    notebook's code) makes an implementation check fail when the function it
+    tests delegates to a library's NMF, and adds its doubts as flags.
+    """
+    import numpy as np
+
+    check = CHECKS[name]
+    flags = []
+    if analysis is not None and check.implements:
+        reason = analysis.reason(check.implements)
+        if reason:
+            return Verdict(name, False, f"{reason}: implement the multiplicative updates yourself (numpy only).")
+        flags = [f"could not tell from the code whether it calls a library NMF: {u}" for u in analysis.undecided]
+    try:
+        check.function(student, np.random.default_rng(check_seed(seed, name)), context)
+    except CheckFailed as failure:
+        return Verdict(name, False, str(failure), flags)
+    return Verdict(name, True, "", flags)
+
+
+_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M)
+
+
+def checks_in_cell(source):
+    """The check names that a test cell's hidden block passes to ``run_checks``.
+
+    Read with :mod:`ast`, never executed. Raises ValueError for a hidden block that
+    is not a ``run_checks("name", ..., namespace=globals())`` call of known checks.
+    """
+    names = []
+    for block in _HIDDEN.findall(source):
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "run_checks":
+                for arg in node.args:
+                    if not isinstance(arg, ast.Constant) or arg.value not in CHECKS:
+                        raise ValueError(f"unknown hidden check {ast.unparse(arg)!r}; known: {', '.join(CHECKS)}")
+                    names.append(arg.value)
+    if _HIDDEN.search(source) and not names:
+        raise ValueError("a hidden-tests block that does not call run_checks(...)")
+    return names
+
+
+def run_checks(*names, namespace):
+    """Run hidden checks on the functions of ``namespace`` (``nbgrader validate`` of the source).
+
+    Raises AssertionError with the first failure's message. Refuses to run while
+    a notebook is being autograded: the kit's grader decides hidden checks
+    outside the student's kernel, and a check run inside it could be forged.
+    """
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        raise RuntimeError(
+            "hidden checks are decided outside the student's kernel: grade with `nmf-kit autograde`, "
+            "not with plain `nbgrader autograde`."
+        )
+    student = InProcessStudent(namespace)
+    for name in names:
+        verdict = decide(name, student, seed=0, context=Context(os.environ.get("NMF_HELPERS_DATA")))
+        if not verdict.passed:
+            raise AssertionError(verdict.message)

@@ -1,8 +1,10 @@
 """Cheat: rebinds AssertionError (in the notebook and in builtins) around a recommend_movies
-that keeps rated movies. `assert` raises the real AssertionError regardless."""
+that keeps rated movies. `assert` raises the real AssertionError regardless, and the verdicts are decided outside the kernel."""
 
 from bug_rated_included import ANSWERS as _BUGGY
 from bug_rated_included import LOSES  # noqa: F401 - the same test is lost
+
+FLAGGED = True  # it imports builtins: the instructor is shown that it does
 
 ANSWERS = {
     "recommend_movies": """

@@ -1,0 +1,253 @@
+"""Does the student's implementation call a library's NMF? Read from the notebook's code.
+
+The assignment is to implement the multiplicative updates; calling scikit-learn's
+NMF (or the course's reference solution) *inside* ``non_negative``, ``update_h``
+or ``update_z`` costs the points of the implementation tests. Comparing with
+scikit-learn *outside* them is part of the exercise, so only code reachable from
+those functions counts.
+
+The verdict is read from the code as the kernel ran it, by the grader, outside
+the kernel (nothing the notebook does at run time can change it):
+
+- ``delegates``: a reachable function names an NMF solver of a library or the
+  reference package: the checks of that function fail, with the reason;
+- ``undecided``: code that could hide such a call from a reader — ``exec``,
+  ``eval``, ``__import__``, ``importlib``, ``getattr`` with a computed name,
+  ``globals()``, IPython magics that run code, imports of modules the course
+  does not know, a target function bound other than by ``def`` — flags the
+  notebook for the instructor with the reason; the points stay as the checks
+  gave them.
+"""
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+# Names that reach an NMF solver: scikit-learn's public and private ones, the course's reference.
+LIBRARY_NMF = frozenset(
+    {
+        "NMF", "MiniBatchNMF", "non_negative_factorization", "_nmf", "_fit_multiplicative_update",
+        "_fit_coordinate_descent", "_multiplicative_update_w", "_multiplicative_update_h", "_update_cdnmf_fast",
+        "non_negative_masked", "non_negative_masked_mu", "nimfa",
+    }
+)  # fmt: skip
+REFERENCE_PACKAGES = frozenset({"nmf_helpers", "nmf_kit", "nmf_course"})
+# Modules a student's functions may use without a second look.
+KNOWN_MODULES = frozenset(
+    {
+        "numpy", "np", "scipy", "pandas", "pd", "math", "cmath", "statistics", "random", "itertools",
+        "functools", "collections", "operator", "time", "warnings", "typing", "dataclasses", "numbers",
+        "matplotlib", "sklearn", "movielens", "copy", "decimal", "fractions", "heapq", "bisect", "plt",
+    }
+)  # fmt: skip
+# Builtins, attributes and modules that run code or look it up by a computed name.
+DYNAMIC_BUILTINS = frozenset(
+    {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "setattr", "delattr", "__builtins__",
+     "get_ipython", "breakpoint"}
+)  # fmt: skip
+DYNAMIC_ATTRIBUTES = frozenset(
+    {"__code__", "__globals__", "__dict__", "__getattribute__", "__builtins__", "modules", "run_cell",
+     "run_line_magic", "run_cell_magic", "system", "popen", "FunctionType", "import_module", "exec_module"}
+)  # fmt: skip
+DYNAMIC_MODULES = frozenset(
+    {"importlib", "ctypes", "subprocess", "pickle", "marshal", "dill", "cloudpickle", "runpy", "types", "codecs",
+     "base64", "zlib", "imp", "builtins", "inspect", "pkgutil", "zipimport"}
+)  # fmt: skip
+# IPython magics that only display or configure.
+HARMLESS_MAGICS = ("%matplotlib", "%config", "%precision", "%time ", "%timeit", "%%time", "%%timeit", "%pylab")
+
+
+@dataclass
+class Analysis:
+    """What the notebook's code says about the target functions."""
+
+    delegates: dict = field(default_factory=dict)  # function -> reason
+    undecided: list = field(default_factory=list)  # reasons, for the instructor
+
+    def reason(self, functions):
+        """The first delegation reason among ``functions``, or ''."""
+        return next((self.delegates[f] for f in functions if f in self.delegates), "")
+
+
+def _python(cell):
+    """A cell's code without IPython magics and shell escapes; and the non-harmless ones."""
+    kept, magics = [], []
+    for line in cell.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            if not stripped.startswith(HARMLESS_MAGICS):
+                magics.append(stripped[:60])
+            kept.append("")
+        else:
+            kept.append(line)
+    return "\n".join(kept), magics
+
+
+class _Module:
+    """The notebook's top-level bindings: imports, defs and other assignments."""
+
+    def __init__(self):
+        self.imports = {}  # local name -> dotted origin ("sklearn.decomposition.NMF")
+        self.defs = {}  # function name -> FunctionDef (the last definition)
+        self.rebound = {}  # name -> how it was bound other than by def
+        self.undecided = []
+
+    def read(self, tree, cell_number):
+        for node in tree.body:
+            self._statement(node, cell_number)
+        for node in ast.walk(tree):  # dynamic code anywhere at module level can define anything
+            what = _dynamic(node)
+            if what and not any(node in ast.walk(d) for d in self.defs.values()):
+                self.undecided.append(f"cell {cell_number} uses {what}")
+
+    def _statement(self, node, cell_number):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                origin = alias.name if isinstance(node, ast.Import) else f"{node.module or ''}.{alias.name}"
+                if alias.name == "*":
+                    self.undecided.append(f"cell {cell_number} imports * from {node.module}")
+                    continue
+                local = alias.asname or alias.name.split(".")[0]
+                self.imports[local] = origin if alias.asname or isinstance(node, ast.ImportFrom) else alias.name
+                self.rebound.pop(local, None)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.defs[node.name] = node
+            self.rebound.pop(node.name, None)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        self.rebound[name.id] = f"cell {cell_number} assigns it ({ast.unparse(node)[:80]})"
+        elif isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    self._statement(child, cell_number)
+
+
+def _dynamic(node):
+    """A short description when ``node`` runs or looks up code by a computed name."""
+    if isinstance(node, ast.Name) and node.id in DYNAMIC_BUILTINS:
+        return f"{node.id}"
+    if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
+        return f".{node.attr}"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr":
+        if len(node.args) < 2 or not isinstance(node.args[1], ast.Constant):
+            return "getattr with a computed name"
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        hidden = [n for n in names if n.split(".")[0] in DYNAMIC_MODULES]
+        if hidden:
+            return f"the module {hidden[0]}"
+    return None
+
+
+def _origin(node, module):
+    """The dotted name an expression refers to (through the notebook's imports), or ''."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    head = module.imports.get(node.id, node.id)
+    return ".".join([head, *reversed(parts)])
+
+
+def _reachable(targets, module):
+    """Target functions and the notebook functions they (transitively) name."""
+    seen, todo = [], [t for t in targets if t in module.defs]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.append(name)
+        for node in ast.walk(module.defs[name]):
+            if isinstance(node, ast.Name) and node.id in module.defs and node.id not in seen:
+                todo.append(node.id)
+    return seen
+
+
+def _delegation(function, module):
+    """Why ``function``'s own body reaches a library NMF, or ''."""
+    node_def = module.defs[function]
+    for node in ast.walk(node_def):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
+            for name in filter(None, names):
+                parts = set(name.split("."))
+                if parts & LIBRARY_NMF or parts & REFERENCE_PACKAGES:
+                    return f"{function} imports {name}"
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            origin = _origin(node, module)
+            parts = set(origin.split("."))
+            if parts & LIBRARY_NMF or parts & REFERENCE_PACKAGES:
+                return f"{function} uses {origin}"
+    for decorator in node_def.decorator_list:
+        origin = _origin(decorator.func if isinstance(decorator, ast.Call) else decorator, module)
+        if set(origin.split(".")) & (LIBRARY_NMF | REFERENCE_PACKAGES):
+            return f"{function} is decorated with {origin}"
+    return ""
+
+
+def _doubts(function, module):
+    """What in ``function``'s body a reader cannot follow."""
+    doubts = []
+    node_def = module.defs[function]
+    for node in ast.walk(node_def):
+        what = _dynamic(node)
+        if what:
+            doubts.append(f"{function} uses {what}")
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                name = alias.name if isinstance(node, ast.Import) else (node.module or "")
+                root = name.split(".")[0]
+                if root not in KNOWN_MODULES and root not in REFERENCE_PACKAGES:  # those are certain
+                    doubts.append(f"{function} imports {name}")
+        if isinstance(node, ast.Name) and node.id in module.imports:
+            root = module.imports[node.id].split(".")[0]
+            if root and root not in KNOWN_MODULES and root not in REFERENCE_PACKAGES:
+                doubts.append(f"{function} uses {module.imports[node.id]} (a module the course does not know)")
+    if node_def.decorator_list:
+        doubts.append(f"{function} is decorated")
+    return doubts
+
+
+def analyse(cells, targets=("non_negative", "update_h", "update_z")):
+    """Read the notebook's code ``cells`` (as executed, in order) for library NMF calls.
+
+    Parameters
+    ----------
+    cells : list of str
+        The code cells the kernel ran, up to the point of the check.
+    targets : tuple of str, default=("non_negative", "update_h", "update_z")
+        The functions the student implements.
+
+    Returns
+    -------
+    analysis : Analysis
+        ``delegates[target]`` when a target's reachable code names a library NMF (or the
+        reference package); ``undecided`` reasons when it cannot be told from the code.
+    """
+    module, undecided = _Module(), []
+    for number, cell in enumerate(cells, 1):
+        source, magics = _python(cell)
+        undecided += [f"cell {number} runs the IPython magic or shell command {m!r}" for m in magics]
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue  # it did not run either
+        module.read(tree, number)
+    undecided += module.undecided
+    analysis = Analysis()
+    for target in targets:
+        if target in module.rebound:
+            undecided.append(f"{target} is bound other than by def: {module.rebound[target]}")
+            continue
+        for function in _reachable([target], module):
+            reason = _delegation(function, module)
+            if reason and target not in analysis.delegates:
+                analysis.delegates[target] = reason if function == target else f"{target} calls {function}; {reason}"
+            undecided += _doubts(function, module)
+    analysis.undecided = list(dict.fromkeys(re.sub(r"\s+", " ", u) for u in undecided))
+    return analysis

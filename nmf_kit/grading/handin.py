@@ -1,0 +1,273 @@
+"""Grade one hand-in in a throw-away course: what a worker does, here or on a cluster.
+
+A :class:`Job` is plain data: the hand-in's files, its seed, and a :class:`Bundle`
+of the course's grading material (its ``nbgrader_config.py``, ``source/<assignment>``
+and a gradebook holding only the assignment's source cells). :func:`grade` builds a
+private course from it, runs ``nbgrader autograde`` there with the kernel in the
+sandbox and the hidden checks decided outside it (:mod:`nmf_kit.grading.trusted`),
+and returns an :class:`Outcome`: the executed notebook, the trusted verdicts and a
+status. Nothing of the instructor's course folder is read or written here, so the
+same function runs on a Dask worker with no shared file system; the course's own
+gradebook and ``autograded/`` folder are written only by the coordinator
+(:mod:`nmf_kit.grading.batch`), from the outcome.
+"""
+
+import hashlib
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import cgroups, sandbox
+from .trusted import ENV_GRADER, ENV_SEED, ENV_VERDICTS
+
+MAX_HANDIN_BYTES = 50 * 2**20  # the files of one hand-in sent to a worker
+GRADER_ADDRESS_SPACE = 16 * 2**30  # the nbgrader process that reads a kernel's answers
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What a worker needs of the course: config, the assignment's source files, a gradebook."""
+
+    assignment: str
+    config: str  # the text of nbgrader_config.py
+    source: dict  # relative path -> bytes, under source/<assignment>/
+    gradebook: bytes  # SQLite gradebook with the assignment's source cells only
+    digest: str = ""
+
+    @property
+    def notebooks(self):
+        return sorted(p for p in self.source if p.endswith(".ipynb"))
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to grade: the cell timeout, the wall-time cap, the sandbox, threads per kernel."""
+
+    cell_timeout: int = 180
+    handin_timeout: int = 600
+    sandbox: dict = field(default_factory=dict)  # Sandbox traits; {"tool": "none"} grades unsandboxed
+    data_folder: str | None = None  # None: the worker's own NMF_HELPERS_DATA
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    files: dict  # relative path -> bytes, as submitted (regular files only)
+    seed: int
+    bundle: Bundle
+    options: Options = Options()
+
+
+@dataclass
+class Outcome:
+    """What grading one hand-in gave.
+
+    ``status``: "graded" (``notebooks`` and ``record`` hold the result), "failed"
+    (the hand-in could not be graded, ``reason`` says why: it gets a zero, flagged),
+    or "error" (the grader itself failed, e.g. the sandbox: not the student's fault,
+    nothing is recorded).
+    """
+
+    student: str
+    status: str
+    seconds: float
+    reason: str = ""
+    notebooks: dict = field(default_factory=dict)  # name -> executed notebook (JSON text)
+    records: dict = field(default_factory=dict)  # name -> trusted record (verdicts)
+    log: str = ""
+    worker: str = field(default_factory=socket.gethostname)
+
+
+_checked = {}  # sandbox self-test, once per process and settings
+
+
+def _sandbox_ready(settings, assignment, data_folder):
+    key = json.dumps([settings, assignment, data_folder], sort_keys=True)
+    if key not in _checked:
+        try:
+            sandbox.self_test(sandbox.Sandbox(**settings), assignment=assignment, data_folder=data_folder)
+            _checked[key] = ""
+        except sandbox.SandboxUnavailable as exc:
+            _checked[key] = str(exc)
+    return _checked[key]
+
+
+def _write_tree(root, files):
+    for relative, data in files.items():
+        path = root / relative
+        if ".." in Path(relative).parts or Path(relative).is_absolute():
+            raise ValueError(f"unsafe path in a job: {relative}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _data_folder(options):
+    if options.data_folder:
+        return options.data_folder
+    if os.environ.get("NMF_HELPERS_DATA"):
+        return os.environ["NMF_HELPERS_DATA"]
+    from nmf_course.movielens import movielens_folder
+
+    return str(movielens_folder(download=False).parent)
+
+
+def _unreadable(job):
+    """Why a hand-in's notebooks cannot be graded at all (not notebook JSON), or ''."""
+    for name in job.bundle.notebooks:
+        data = job.files.get(Path(name).name)
+        if data is None:
+            continue  # nbgrader scores a missing notebook as zero itself
+        try:
+            nbformat.reads(data.decode("utf-8"), as_version=4)
+        except Exception as exc:  # noqa: BLE001 - any parse error means the same
+            return f"{Path(name).name} is not valid notebook JSON ({type(exc).__name__})"
+    return ""
+
+
+def grade(job):
+    """Grade ``job`` in a private course; return its :class:`Outcome`. Never raises for a bad hand-in."""
+    start = time.perf_counter()
+    bundle, options, student = job.bundle, job.options, job.student
+
+    def outcome(status, reason="", **extra):
+        return Outcome(student, status, time.perf_counter() - start, reason, **extra)
+
+    size = sum(len(data) for data in job.files.values())
+    if size > MAX_HANDIN_BYTES:
+        return outcome("failed", f"the hand-in holds {size // 2**20} MB, more than {MAX_HANDIN_BYTES // 2**20} MB")
+    unreadable = _unreadable(job)
+    if unreadable:
+        return outcome("failed", unreadable)
+    settings = dict(options.sandbox)
+    boxed = settings.get("tool", "bwrap") != "none"
+    data_folder = _data_folder(options)
+    if boxed:
+        problem = _sandbox_ready(settings, bundle.assignment, data_folder)
+        if problem:
+            return outcome("error", problem)
+    work = Path(tempfile.mkdtemp(prefix="nmf-kit-handin-"))
+    os.chmod(work, 0o711)  # the sandbox's unprivileged user passes through to its stage; lists nothing
+    group = None
+    try:
+        course = work / "course"
+        _write_tree(course, {"nbgrader_config.py": bundle.config.encode(), "gradebook.db": bundle.gradebook})
+        _write_tree(course / "source" / bundle.assignment, bundle.source)
+        _write_tree(course / "submitted" / student / bundle.assignment, job.files)
+        runtime, verdicts = work / "runtime", work / "verdicts"
+        runtime.mkdir(mode=0o700)
+        verdicts.mkdir()
+        env = _environment(options, data_folder, job.seed)
+        args = []
+        if boxed:
+            config = sandbox.Sandbox(**settings)
+            name = hashlib.sha256(f"{work}".encode()).hexdigest()[:16]
+            group = cgroups.create(name, memory=config.memory, processes=config.processes)
+            threads = {k: str(options.threads) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+            folder = sandbox.spec(
+                config, assignment=bundle.assignment, data_folder=data_folder, folder=work / "sandbox",
+                runtime=runtime, cgroups=group.folders if group else (), env=threads,
+            )  # fmt: skip
+            env["JUPYTER_PATH"] = str(folder)
+            args = [f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc"]
+            args.append(f"--KernelManager.ip={runtime}/kernel-ipc")
+            args.append(f"--KernelManager.connection_file={runtime}/kernel.json")
+        # The grader's own temporary files stay apart from the sandbox's sockets.
+        (work / "tmp").mkdir(mode=0o700)
+        env["JUPYTER_RUNTIME_DIR"], env["TMPDIR"] = str(runtime), str(work / "tmp")
+        results = {}
+        for notebook in bundle.notebooks:
+            results[Path(notebook).stem] = verdicts / f"{Path(notebook).stem}.json"
+        env[ENV_VERDICTS] = str(verdicts / "{notebook}.json")
+        status = _run_nbgrader(course, bundle.assignment, student, args, env, options, work / "nbgrader.log")
+        log = _tail(work / "nbgrader.log")
+        if status == "timeout":
+            return outcome("failed", f"grading took longer than {options.handin_timeout} s in all", log=log)
+        executed = course / "autograded" / student / bundle.assignment
+        notebooks = {p.name: p.read_text(encoding="utf-8") for p in sorted(executed.glob("*.ipynb"))}
+        records = {}
+        for name, path in results.items():
+            if path.is_file():
+                records[name] = json.loads(path.read_text(encoding="utf-8"))
+        failures = [r["error"] for r in records.values() if r.get("error")]
+        if status == 0 and notebooks and not failures and len(records) == len(notebooks):
+            return outcome("graded", notebooks=notebooks, records=records, log=log)
+        reason = _reason(failures, group, work / "sandbox" if boxed else None, log)
+        kind = "error" if reason.startswith("the grader") else "failed"
+        return outcome(kind, reason, log=log)
+    finally:
+        if group is not None:
+            group.remove()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _environment(options, data_folder, seed):
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])  # alembic
+    env.update({ENV_GRADER: "1", ENV_SEED: str(int(seed)), "NMF_HELPERS_DATA": str(data_folder)})
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = str(options.threads)
+    return env
+
+
+def _run_nbgrader(course, assignment, student, args, env, options, log_path):
+    """Run ``nbgrader autograde`` for one student; its output goes to a file, never a pipe
+    (a process that outlives it cannot hold the grader). Returns the exit status or "timeout"."""
+    command = [
+        sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
+        f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
+        f"--Execute.timeout={int(options.cell_timeout)}", *args,
+    ]  # fmt: skip
+
+    def limits():
+        os.setsid()
+        resource.setrlimit(resource.RLIMIT_AS, (GRADER_ADDRESS_SPACE, GRADER_ADDRESS_SPACE))
+
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=course, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, preexec_fn=limits)  # fmt: skip
+        try:
+            return process.wait(timeout=options.handin_timeout)
+        except subprocess.TimeoutExpired:
+            return "timeout"
+        finally:
+            try:  # whatever is left of its process group (kernels die with it: --die-with-parent)
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+
+
+def _tail(path, lines=40):
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _reason(failures, group, sandbox_folder, log):
+    """Why a hand-in was not graded, from what the trusted executor recorded."""
+    kernel = sandbox.kernel_log(sandbox_folder) if sandbox_folder else ""
+    for failure in failures:
+        if failure == "DeadKernelError":
+            if group is not None and group.out_of_memory():
+                return "the notebook ran out of memory (its kernel was stopped at the limit)"
+            if kernel and "bwrap:" in kernel:
+                return f"the grader could not start the sandbox's kernel: {kernel.splitlines()[-1]}"
+            return "the kernel died while running the notebook (e.g. os._exit or a crash)"
+        if failure == "KernelStartError":
+            return f"the grader could not start the sandbox's kernel: {kernel.splitlines()[-1] if kernel else 'no log'}"
+        return f"the notebook could not be run: {failure}"
+    return "nbgrader could not grade it: " + (log.strip().splitlines()[-1][-300:] if log.strip() else "no output")
