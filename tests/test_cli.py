@@ -4,7 +4,9 @@ Every mistake a user can make gets one or two lines (what is wrong, what to
 do), no traceback, and a non-zero exit status.
 """
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -319,3 +321,75 @@ def test_a_wheel_works_without_the_checkout(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         assert "nmf_kit/_kit/source/ex08/nmf.ipynb" in archive.namelist()
         assert "nmf_kit/templates/formgrade/mathjax.html.j2" in archive.namelist()
+
+
+# --- set-up: one pinned student environment, without the instructors' Lab panels ----------
+
+STUDENT_PANELS = (
+    "@jupyter/nbgrader:menu",
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:assignment-list",
+)
+
+
+def _conda_requirements():
+    import yaml
+    from packaging.requirements import Requirement
+
+    specs = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    requirements = {}
+    for spec in specs:
+        if not isinstance(spec, str) or spec.startswith("python"):
+            continue
+        # conda's "name=1.2" is pip's "name==1.2"; ">=", "<" and "," read the same
+        pip_spec = re.sub(r"(?<![<>=!])=(?!=)", "==", spec.replace(" ", ""))
+        requirement = Requirement(pip_spec)
+        requirements[requirement.name] = requirement.specifier
+    return requirements
+
+
+def _pip_requirements(text):
+    from packaging.requirements import Requirement
+
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    return {r.name: r.specifier for r in map(Requirement, filter(None, lines))}
+
+
+def test_students_requirements_match_environment_yml_and_pyproject():
+    import tomllib
+
+    students = _pip_requirements((ROOT / "requirements.txt").read_text())
+    assert students == _conda_requirements()
+    assert str(students["nbgrader"]) == "==0.9.6"  # pinned, as the graders run it
+    kit = _pip_requirements(
+        "\n".join(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    )
+    for name, specifier in students.items():
+        assert kit.get(name) == specifier, name  # students and graders run the same versions
+    assert not {"nmf-course-kit", "nmf_kit", "nmf_helpers"} & set(students)
+
+
+def test_students_switch_off_the_instructors_panels_by_their_real_names():
+    import nbgrader
+
+    bundle = "".join(
+        p.read_text(errors="replace")
+        for p in (Path(nbgrader.__file__).parent / "labextension" / "static").glob("*.js")
+    )
+    readme = (ROOT / "README.md").read_text()
+    command = "jupyter labextension disable --level=sys_prefix " + " ".join(STUDENT_PANELS)
+    assert command in readme
+    for plugin in STUDENT_PANELS:
+        assert f'"{plugin}"' in bundle, plugin
+    assert '"@jupyter/nbgrader:validate-assignment"' in bundle  # students keep Validate
+
+
+def test_the_students_command_hides_the_panels(tmp_path):
+    environment = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path)}
+    jupyter = [sys.executable, "-m", "jupyterlab.labextensions", "disable", "--level=user", *STUDENT_PANELS]
+    done = subprocess.run(jupyter, capture_output=True, text=True, env=environment)
+    assert done.returncode == 0, done.stderr
+    disabled = json.loads((tmp_path / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    assert set(STUDENT_PANELS) <= {name for name, off in disabled.items() if off}
