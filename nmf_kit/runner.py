@@ -53,5 +53,11 @@ def autograde(course, assignment, students=None, *, workers=None, force=False, c
     from .grading.batch import autograde_class
 
     return autograde_class(
-        course, assignment, students or None, workers=workers, force=force, cell_timeout=cell_timeout, **options
+        course,
+        assignment,
+        students or None,
+        workers=workers,
+        force=force,
+        cell_timeout=cell_timeout,
+        **options,
     )
