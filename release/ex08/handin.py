@@ -1,29 +1,40 @@
-"""Hand in exercise 8: check the notebook, export nmf.html, write ex08.zip.
+"""Hand in exercise 8: check the notebook, export nmf.html, write <student id>_ex08.zip.
 
 Run it in a terminal, in the folder of the notebook, after saving it:
 
-    python handin.py
+    python handin.py                 (asks for your student id)
+    python handin.py --id s1234567
 
-It checks that nmf.ipynb is a readable notebook that you have run, runs it
-again on a fresh kernel with nbgrader's validator (the visible tests), exports
-nmf.html from your saved notebook and writes ex08.zip holding nmf.ipynb and
-nmf.html. When something is missing or failing it says what and writes no zip
-(--allow-failures hands in anyway, e.g. an unfinished exercise before the
-deadline). An ex08.zip already there is kept as ex08.previous.zip.
+It checks that nmf.ipynb is a readable notebook that you have run, names every
+question you have not answered yet, runs the notebook again on a fresh kernel
+with nbgrader's validator (the visible tests), showing its progress, exports
+nmf.html from your saved notebook and writes <student id>_ex08.zip holding
+nmf.ipynb and nmf.html. When something is missing or failing it says what and
+writes no zip (--allow-failures hands in anyway, e.g. an unfinished exercise
+before the deadline). A zip of the same name already there is kept as
+<student id>_ex08.previous.zip. The summary it prints is also written to
+handin_summary.txt: read it there rather than in the small box of JupyterLab's
+Validate button.
 
-Options: --skip-validation (no re-run; faster, less safe), --allow-failures,
---notebook PATH (default nmf.ipynb next to this file).
+Options: --id ID, --skip-validation (no re-run; faster, less safe),
+--allow-failures, --notebook PATH (default nmf.ipynb next to this file).
 """
 
 import argparse
 import os
+import re
 import shutil
 import sys
+import time
 import zipfile
 from pathlib import Path
 
 ASSIGNMENT = "ex08"
 NOTEBOOK = "nmf.ipynb"
+SUMMARY = "handin_summary.txt"
+# Letters, digits, '.', '-' and '_', starting with a letter or digit: a file name on every system.
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+PLACEHOLDERS = ("YOUR ANSWER HERE", "raise NotImplementedError()")
 
 
 class HandInError(Exception):
@@ -36,11 +47,13 @@ def read_notebook(path):
 
     path = Path(path)
     if not path.is_file():
-        raise HandInError(f"{path} does not exist. Run this in the folder of the exercise, next to {NOTEBOOK}.")
+        raise HandInError(
+            f"{path} does not exist. Run this in the folder of the exercise, next to {NOTEBOOK}."
+        )
     try:
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
-    except Exception as exc:  # noqa: BLE001 - any parse problem means the same to a student
+    except Exception as exc:
         raise HandInError(
             f"{path} is not a valid notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). "
             "Re-download the exercise and copy your answers over."
@@ -53,19 +66,93 @@ def read_notebook(path):
     return notebook
 
 
-def validate(path):
-    """Run the notebook on a fresh kernel and return the failing tests as text lines."""
-    from nbgrader.validator import Validator
+def check_student_id(student_id):
+    """The student id, stripped, or HandInError saying what a valid one looks like."""
+    student_id = (student_id or "").strip()
+    if not STUDENT_ID.match(student_id):
+        raise HandInError(
+            f"{student_id!r} is not a valid student id: use the id of your university account, "
+            "letters and digits (and '.', '-', '_'), e.g. s1234567."
+        )
+    return student_id
 
-    results = Validator().validate(str(path))
+
+def ask_student_id(given, ask=input, interactive=None):
+    """The student id from --id, else asked for in the terminal (``interactive``: None checks stdin)."""
+    if given is not None:
+        return check_student_id(given)
+    if interactive is None:
+        interactive = bool(sys.stdin) and sys.stdin.isatty()
+    if not interactive:
+        raise HandInError("no student id: run python handin.py --id <your student id>, e.g. --id s1234567.")
+    return check_student_id(ask("Your student id (e.g. s1234567): "))
+
+
+def _question(cells, index):
+    """What the answer cell at ``index`` answers: the first line of the markdown cell before it."""
+    for cell in reversed(cells[:index]):
+        if cell.cell_type == "markdown" and cell.source.strip():
+            first = cell.source.strip().splitlines()[0].lstrip("#").strip()
+            return first if len(first) <= 100 else first[:97] + "..."
+    return "(no question text)"
+
+
+def unanswered(notebook):
+    """The questions whose answer cells still hold the placeholder, as text lines."""
+    missing = []
+    for index, cell in enumerate(notebook.cells):
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("solution") and any(p in cell.source for p in PLACEHOLDERS):
+            points = nbgrader.get("points")
+            worth = f", {points:g} point{'s' if points != 1 else ''}" if points else ""
+            where = f"{nbgrader.get('grade_id', '?')}{worth}"
+            missing.append(f"not answered yet ({where}): {_question(notebook.cells, index)}")
+    return missing
+
+
+def _progress(total, out=sys.stdout):
+    """An nbclient hook printing "cell k of n" as the fresh kernel works through the notebook."""
+    state = {"done": 0, "start": time.perf_counter()}
+
+    def on_cell_complete(cell=None, cell_index=None, **kwargs):
+        if cell is None or cell.cell_type != "code":
+            return
+        state["done"] += 1
+        seconds = time.perf_counter() - state["start"]
+        end = "\n" if state["done"] >= total else ""
+        out.write(f"\r  ran cell {state['done']} of {total} ({seconds:.0f} s)" + end)
+        out.flush()
+
+    return on_cell_complete
+
+
+def validate(path, notebook=None, progress=True):
+    """Run the notebook on a fresh kernel and return the failing tests as text lines.
+
+    Unanswered questions are not among them (:func:`unanswered` names those).
+    """
+    from nbgrader.validator import Validator
+    from traitlets.config import Config
+
+    config = Config()
+    if progress and notebook is not None:
+        total = sum(1 for c in notebook.cells if c.cell_type == "code")
+        config.Execute.on_cell_complete = _progress(total)  # nbgrader uses on_cell_executed itself
+    results = Validator(config=config).validate(str(path))
     problems = []
-    for key, what in (("type_changed", "a graded cell changed its type"), ("changed", "a read-only cell was edited")):
+    for key, what in (
+        ("type_changed", "a graded cell changed its type"),
+        ("changed", "a read-only cell was edited"),
+    ):
         for cell in results.get(key, []):
             problems.append(f"{what}: {cell['source'].splitlines()[0][:80] if cell['source'] else '(empty)'}")
     for cell in results.get("failed", []):
+        error = (cell.get("raw_error") or "").strip()
+        if error == "You did not provide a response." or any(p in cell["source"] for p in PLACEHOLDERS):
+            continue  # named by unanswered()
         first = cell["source"].strip().splitlines()[0] if cell["source"].strip() else "(empty cell)"
-        error = (cell.get("raw_error") or "").strip().splitlines()
-        problems.append(f"failing: {first[:90]}\n      {error[-1][:200] if error else ''}")
+        lines = error.splitlines()
+        problems.append(f"failing: {first[:90]}\n      {lines[-1][:200] if lines else ''}")
     return problems
 
 
@@ -92,8 +179,30 @@ def write_zip(zip_path, files):
     return kept
 
 
+class _Summary:
+    """Prints lines as they come and writes them all to handin_summary.txt at the end."""
+
+    def __init__(self, path):
+        self.path, self.lines = Path(path), []
+
+    def __call__(self, line="", error=False):
+        print(line, file=sys.stderr if error else sys.stdout, flush=True)
+        self.lines.append(line)
+
+    def write(self):
+        stamp = time.strftime("%Y-%m-%d %H:%M")
+        self.path.write_text(
+            f"python handin.py, {stamp}\n\n" + "\n".join(self.lines) + "\n", encoding="utf-8"
+        )
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Hand in exercise 8: validate, export nmf.html, write ex08.zip.")
+    parser = argparse.ArgumentParser(
+        description="Hand in exercise 8: validate, export nmf.html, write <student id>_ex08.zip."
+    )
+    parser.add_argument(
+        "--id", dest="student_id", help="your student id, e.g. s1234567 (asked for if omitted)"
+    )
     parser.add_argument("--notebook", default=str(Path(__file__).with_name(NOTEBOOK)))
     parser.add_argument("--skip-validation", action="store_true", help="do not re-run the notebook")
     parser.add_argument("--allow-failures", action="store_true", help="write the zip even if tests fail")
@@ -103,31 +212,41 @@ def main(argv=None):
 
     notebook_path = Path(args.notebook).resolve()
     folder = notebook_path.parent
+    say = _Summary(folder / SUMMARY)
     try:
-        notebook = read_notebook(notebook_path)
-        if not args.skip_validation:
-            print(f"Running {notebook_path.name} on a fresh kernel (this takes a minute) ...", flush=True)
-            problems = validate(notebook_path)
+        try:
+            student_id = ask_student_id(args.student_id)
+            notebook = read_notebook(notebook_path)
+            problems = unanswered(notebook)
+            if not args.skip_validation:
+                say(f"Running {notebook_path.name} on a fresh kernel (this takes a minute or two) ...")
+                problems += validate(notebook_path, notebook)
             if problems:
-                print(f"{len(problems)} problem(s):", *(f"  - {p}" for p in problems), sep="\n")
+                say(f"{len(problems)} problem(s):")
+                for problem in problems:
+                    say(f"  - {problem}")
                 if not args.allow_failures:
                     raise HandInError(
                         "fix them and run this again, or hand in as it is with --allow-failures."
                     )
-                print("Handing in anyway (--allow-failures).")
-            else:
-                print("All visible tests pass.")
-        html_path = notebook_path.with_suffix(".html")
-        export_html(notebook, html_path)
-        kept = write_zip(folder / f"{ASSIGNMENT}.zip", [notebook_path, html_path])
-    except HandInError as exc:
-        print(f"No zip written: {exc}", file=sys.stderr)
-        return 1
-    print(f"Wrote {folder / (ASSIGNMENT + '.zip')} with {notebook_path.name} and {html_path.name}.")
-    if kept:
-        print(f"The previous {ASSIGNMENT}.zip is kept as {kept.name}.")
-    print(f"Upload it as <your student id>_{ASSIGNMENT}.zip.")
-    return 0
+                say("Handing in anyway (--allow-failures).")
+            elif not args.skip_validation:
+                say("All questions answered; all visible tests pass.")
+            html_path = notebook_path.with_suffix(".html")
+            export_html(notebook, html_path)
+            zip_name = f"{student_id}_{ASSIGNMENT}.zip"
+            kept = write_zip(folder / zip_name, [notebook_path, html_path])
+        except HandInError as exc:
+            say(f"No zip written: {exc}", error=True)
+            return 1
+        say(f"Wrote {folder / zip_name} with {notebook_path.name} and {html_path.name}.")
+        if kept:
+            say(f"The previous {zip_name} is kept as {kept.name}.")
+        say(f"Upload {zip_name}.")
+        return 0
+    finally:
+        say.write()
+        print(f"(This summary is also in {folder / SUMMARY}.)")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,12 @@ in this order:
    holds an extracted ``ml-100k/`` folder, that folder is used as it is and
    never written to; when it holds ``ml-100k.zip``, the zip is checked and
    extracted into the cache;
-2. the cache folder (``NMF_HELPERS_CACHE``, else the operating system's cache
+2. next to the notebook (the current working folder): an extracted ``ml-100k/``
+   folder is used as it is, an ``ml-100k.zip`` is checked and extracted into the
+   cache (this is where the exercise sheet tells you to download it);
+3. the cache folder (``NMF_HELPERS_CACHE``, else the operating system's cache
    folder, e.g. ``~/.cache/nmf-course-kit`` on Linux);
-3. the official ``ml-100k.zip`` from GroupLens, downloaded into the cache and
+4. the official ``ml-100k.zip`` from GroupLens, downloaded into the cache and
    accepted only with the pinned size and SHA-256.
 
 MovieLens-100k may not be redistributed (see its README): do not copy it into
@@ -100,6 +103,21 @@ def _from_environment():
     )
 
 
+def _next_to_notebook():
+    """An ``ml-100k/`` folder or ``ml-100k.zip`` in the working folder (a notebook's own), or None."""
+    here = Path.cwd()
+    if _is_dataset(here / "ml-100k"):
+        return here / "ml-100k"
+    if (here / "ml-100k.zip").is_file():
+        return _extract(here / "ml-100k.zip", cache_dir())
+    if (here / "ml-100k").is_dir():
+        raise MovieLensNotFound(
+            f"{here / 'ml-100k'} lacks some of {', '.join(REQUIRED_FILES)}: extract the whole "
+            "ml-100k.zip there again (or delete the folder to use the download)."
+        )
+    return None
+
+
 def movielens_folder(download=True):
     """Return the path of an extracted ``ml-100k`` folder, downloading it if needed.
 
@@ -113,6 +131,8 @@ def movielens_folder(download=True):
     -------
     folder : pathlib.Path
         A folder holding ``u.data``, ``u.item``, ``u.user``, ``u.genre``, ...
+        Looked for as the module docstring says: ``NMF_HELPERS_DATA``, next to
+        the notebook, the cache, then the download.
 
     Raises
     ------
@@ -121,14 +141,18 @@ def movielens_folder(download=True):
     """
     if os.environ.get(ENV_DATA):
         return _from_environment()
+    local = _next_to_notebook()
+    if local is not None:
+        return local
     cached = cache_dir() / "ml-100k"
     if _is_dataset(cached):
         return cached
     if not download:
         raise MovieLensNotFound(
-            f"MovieLens-100k is not in {cached} and download=False. Call "
-            f"movielens_folder() with the internet once, or set {ENV_DATA} to a folder "
-            "that holds an extracted ml-100k/."
+            f"MovieLens-100k is neither next to the notebook ({Path.cwd()}) nor in {cached}, and "
+            f"download=False. Put ml-100k.zip (or its extracted ml-100k/ folder) next to the "
+            f"notebook, call movielens_folder() with the internet once, or set {ENV_DATA} to a "
+            "folder that holds an extracted ml-100k/."
         )
     zip_path = cache_dir() / "ml-100k.zip"
     try:
@@ -141,11 +165,11 @@ def movielens_folder(download=True):
             path=cache_dir(),
             progressbar=False,
         )
-    except Exception as exc:  # noqa: BLE001 - any failure means the same to the user
+    except Exception as exc:
         raise MovieLensNotFound(
             f"Could not download MovieLens-100k from {URL} ({type(exc).__name__}: {exc}). "
-            f"Download ml-100k.zip by hand into {cache_dir()}, or set {ENV_DATA} to a "
-            "folder that holds an extracted ml-100k/."
+            f"Download ml-100k.zip by hand and put it next to the notebook ({Path.cwd()}), or set "
+            f"{ENV_DATA} to a folder that holds an extracted ml-100k/."
         ) from exc
     return _extract(zip_path, cache_dir())
 
