@@ -10,26 +10,31 @@ or columns give zeros, not NaN. These are the assignment's answers: students
 never get this module (the Kullback-Leibler and masked variants are in
 :mod:`nmf_helpers.kl` and :mod:`nmf_helpers.masked`).
 
+Both rules are one rule: for a factor F of A ~ F @ G.T,
+``F <- F * (A @ G) / (F @ G.T @ G)``; with (A, F, G) = (X, Z, H.T) it updates
+Z, with (X.T, H.T, Z) it updates H, transposed. :func:`_multiplicative_update`
+is that rule, written once; :func:`update_h`, :func:`update_z` and the loop of
+:func:`non_negative` call it.
+
 Dense arrays, DataFrames and scipy.sparse matrices are accepted; with sparse
-input no product densifies X.
+input no product densifies X. The structure follows scikit-learn's
+``sklearn/decomposition/_nmf.py`` (``_fit_multiplicative_update``).
 
 Reference: D. D. Lee and H. S. Seung, "Algorithms for non-negative matrix
 factorization", NIPS 2001.
 """
 
-import os
-import threading
-
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from nmf_course._solver import (
     EPSILON,
     check_matrix,
     check_non_negative_number,
     converged,
+    flush_tiny,
     init_factors,
+    one_blas_thread,
     prepare,
     report_progress,
     verbose_every,
@@ -38,76 +43,10 @@ from nmf_course._solver import (
 
 __all__ = ["EPSILON", "non_negative", "squared_loss", "update_h", "update_z"]
 
-
-def _transpose(x):
-    """X.T in the form that multiplies fastest: CSR for sparse, C-ordered for
-    dense (a copy: BLAS reads it about 25% faster than the transposed view)."""
-    return x.T.tocsr() if sp.issparse(x) else np.ascontiguousarray(x.T)
-
-
-# Below this many multiply-adds per product (stored entries x components),
-# the barriers cost more than a second core saves (measured: digits with
-# M = 10 is faster serially, with M = 36 and MovieLens with M = 20 in two).
-_THREADED_MIN_WORK = 1_500_000
-
-
-def _n_workers(x, num_components, n_threads, caller):
-    """How many threads share the products with X (1 for small inputs)."""
-    if n_threads is not None:
-        if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, int) or n_threads < 1:
-            raise ValueError(
-                f"n_threads passed to {caller} must be a positive integer or None, got {n_threads!r}."
-            )
-        return n_threads
-    entries = x.nnz if sp.issparse(x) else x.size
-    if entries * num_components < _THREADED_MIN_WORK:
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, 4))
-
-
-def _cuts(x, k):
-    """Row boundaries that split x into k blocks of about equal work."""
-    n = x.shape[0]
-    if sp.issparse(x):
-        cuts = np.searchsorted(x.indptr, np.linspace(0, x.nnz, k + 1))
-    else:
-        cuts = np.linspace(0, n, k + 1).round().astype(int)
-    cuts = np.clip(cuts, 0, n)
-    cuts[0], cuts[-1] = 0, n
-    return np.maximum.accumulate(cuts)
-
-
 # Subnormals build up slowly; clearing them every few iterations is enough.
 _FLUSH_EVERY = 10
 
 
-def _flush_tiny(factor):
-    """Set entries below sqrt(smallest normal float) to zero, in place.
-
-    Entries that the updates drive towards zero would otherwise become
-    subnormal floats, which are many times slower to compute with (seen: the
-    last 100 of 1000 MovieLens iterations 2.5x slower than the first). Such an
-    entry contributes less than 1e-150 to any product; zero is where it goes.
-    """
-    np.putmask(factor, factor < np.sqrt(np.finfo(factor.dtype).tiny), 0)
-
-
-def _sum_squares(x):
-    values = x.data if sp.issparse(x) else x
-    return float(np.dot(values.ravel(), values.ravel()))
-
-
-def _frobenius_from_parts(norm_x2, cross, ztz, hht):
-    """||X - ZH||^2 = ||X||^2 - 2 <Z, X H^T> + <Z^T Z, H H^T>, never densifying X.
-
-    ``cross`` is <Z, X H^T>. Rounding can make the difference a hair below zero
-    for an exact fit.
-    """
-    return max(norm_x2 - 2.0 * cross + float(np.vdot(ztz, hht)), 0.0)
-
-
-# --------------------------------------------------------------------------- Frobenius
 def update_h(data, Z, H, *, eps=EPSILON):
     """One multiplicative update of H: ``H * (Z^T X) / max(Z^T Z H, eps)``.
 
@@ -115,8 +54,8 @@ def update_h(data, Z, H, *, eps=EPSILON):
     ----------
     data : array-like of shape (n_samples, n_features)
         Non-negative data X; dense, DataFrame or scipy.sparse.
-    Z : ndarray of shape (n_samples, n_components)
-    H : ndarray of shape (n_components, n_features)
+    Z : array-like of shape (n_samples, n_components)
+    H : array-like of shape (n_components, n_features)
     eps : float, default=EPSILON
         Floor of the denominator.
 
@@ -126,9 +65,10 @@ def update_h(data, Z, H, *, eps=EPSILON):
         A new array; ``H`` is left unchanged.
     """
     x = check_matrix(data, "data", "update_h")
-    numer = np.asarray(_transpose(x) @ Z).T if sp.issparse(x) else Z.T @ x
-    denom = np.maximum((Z.T @ Z) @ H, eps)
-    return H * numer / denom
+    z, h = _as_factors(x, Z, H)
+    ht = h.T.copy()
+    _multiplicative_update(x.T, ht, z, eps=eps)
+    return np.ascontiguousarray(ht.T)
 
 
 def update_z(data, Z, H, *, eps=EPSILON):
@@ -137,19 +77,21 @@ def update_z(data, Z, H, *, eps=EPSILON):
     Parameters
     ----------
     data : array-like of shape (n_samples, n_features)
-    Z : ndarray of shape (n_samples, n_components)
-    H : ndarray of shape (n_components, n_features)
+    Z : array-like of shape (n_samples, n_components)
+    H : array-like of shape (n_components, n_features)
         Pass the *new* H to follow the assignment's order (H first, then Z).
     eps : float, default=EPSILON
 
     Returns
     -------
     Z_new : ndarray of shape (n_samples, n_components)
+        A new array; ``Z`` is left unchanged.
     """
     x = check_matrix(data, "data", "update_z")
-    numer = np.asarray(x @ H.T)
-    denom = np.maximum(Z @ (H @ H.T), eps)
-    return Z * numer / denom
+    z, h = _as_factors(x, Z, H)
+    z = z.copy()
+    _multiplicative_update(x, z, h.T, eps=eps)
+    return z
 
 
 def squared_loss(data, Z, H):
@@ -158,18 +100,18 @@ def squared_loss(data, Z, H):
     Parameters
     ----------
     data : array-like of shape (n_samples, n_features)
-    Z : ndarray of shape (n_samples, n_components)
-    H : ndarray of shape (n_components, n_features)
+    Z : array-like of shape (n_samples, n_components)
+    H : array-like of shape (n_components, n_features)
 
     Returns
     -------
     loss : float
     """
     x = check_matrix(data, "data", "squared_loss")
+    z, h = _as_factors(x, Z, H)
     if sp.issparse(x):
-        cross = float(np.vdot(Z, np.asarray(x @ H.T)))
-        return _frobenius_from_parts(_sum_squares(x), cross, Z.T @ Z, H @ H.T)
-    residual = x - Z @ H
+        return _squared_loss_from_parts(_squared_norm(x), z, _product(x, h.T), h @ h.T)
+    residual = x - z @ h
     return float(np.vdot(residual, residual))
 
 
@@ -184,7 +126,6 @@ def non_negative(
     eps=EPSILON,
     return_loss=False,
     verbose=False,
-    n_threads=None,
 ):
     """Factorise non-negative data as ``Z @ H`` with Lee-Seung multiplicative updates.
 
@@ -207,7 +148,8 @@ def non_negative(
         A :class:`~sklearn.exceptions.ConvergenceWarning` is raised when the
         iterations run out first.
     init : tuple (Z0, H0), default=None
-        Starting factors. None draws ``|N(0, 1)|`` entries from ``random_state``.
+        Starting factors. None draws ``|N(0, 1)|`` entries from
+        ``np.random.default_rng(random_state)``, Z0 first, then H0.
     random_state : int, numpy Generator or None, default=None
         Seed for the random start.
     eps : float, default=EPSILON
@@ -216,12 +158,6 @@ def non_negative(
         Also return the loss before the first and after every iteration.
     verbose : bool or int, default=False
         Print the loss every ``verbose`` iterations (every 100 for True).
-    n_threads : int, default=None
-        Threads that share the work, each on a block of rows. None uses up to
-        4 cores when the data is large enough for it to pay (stored entries
-        times num_components of 1.5 million or more), else one thread with
-        numpy's own BLAS threads. The result does not depend on it beyond
-        rounding.
 
     Returns
     -------
@@ -240,126 +176,128 @@ def non_negative(
     True
     """
     caller = "non_negative"
-    x, m_comp, n_iter, tol = prepare(data, num_components, num_iterations, tol, caller)
+    X, n_components, max_iter, tol = prepare(data, num_components, num_iterations, tol, caller)
     eps = check_non_negative_number(eps, "eps", caller)
-    z, h = init_factors(x.shape, m_comp, init, random_state, x.dtype, caller)
-    n_workers = _n_workers(x, m_comp, n_threads, caller)
-    track = bool(return_loss or tol is not None or verbose)
-    # Each worker's products are small; BLAS threads on top of the workers
-    # would only compete with them for the cores.
-    with threadpool_limits(1 if n_workers > 1 else None, user_api="blas"):
-        z, h, losses, done = _multiplicative_frobenius(x, z, h, n_iter, tol, eps, track, verbose, n_workers)
-    if tol is not None and done == n_iter > 0 and not converged(losses, tol, n_iter):
+    Z, H = init_factors(X.shape, n_components, init, random_state, X.dtype, caller)
+    Z, H, n_iter, losses = _fit_multiplicative_update(
+        X,
+        Z,
+        H,
+        max_iter=max_iter,
+        tol=tol,
+        eps=eps,
+        compute_loss=bool(return_loss or tol is not None or verbose),
+        verbose=verbose_every(verbose),
+    )
+    if tol is not None and n_iter > 0 and not converged(losses, tol, n_iter):
         warn_not_converged(caller, n_iter, tol)
     if return_loss:
-        return z, h, losses
-    return z, h
+        return Z, H, losses
+    return Z, H
 
 
-def _multiplicative_frobenius(x, z, h, n_iter, tol, eps, track, verbose, n_workers):
-    """The Frobenius loop, data-parallel over row blocks.
+def _fit_multiplicative_update(X, Z, H, *, max_iter, tol, eps, compute_loss, verbose):
+    """The loop: H, then Z with the new H, until ``max_iter`` or the ``tol`` rule.
 
-    Worker k owns a block of the rows of Z and a block of the columns of H
-    (kept transposed, ``ht``, so that everything is C-contiguous): the H
-    update ``ht <- ht * (X^T Z) / (ht Z^T Z)`` and the Z update need only the
-    worker's own rows of X^T or X, plus the small Gram matrices Z^T Z and
-    H H^T, which are summed from the workers' parts at two barriers per
-    iteration. scipy's sparse products and numpy's release the GIL, so the
-    workers run on separate cores. With one worker this is the serial loop.
+    H is kept transposed, so that both updates are one rule on the same kind of
+    operands, and the factors are laid out for their products: C order for
+    sparse X (scipy's sparse products want it), Fortran order for dense X
+    (BLAS writes the long, thin products fastest that way). Every iteration
+    runs in the same preallocated buffers.
 
-    Returns Z, H, the loss history (empty unless ``track``) and the number of
-    iterations run.
+    Returns
+    -------
+    Z, H : ndarray, C-ordered
+    n_iter : int
+        Iterations run.
+    losses : ndarray of shape (n_iter + 1,)
+        The loss before the first and after every iteration; empty unless
+        ``compute_loss``.
     """
-    xt = _transpose(x)
-    ht = np.ascontiguousarray(h.T)
-    row_cuts, col_cuts = _cuts(x, n_workers), _cuts(xt, n_workers)
-    norm_x2 = _sum_squares(x) if track else 0.0
-    every = verbose_every(verbose)
-    barrier = threading.Barrier(n_workers)
-    gram_z = [None] * n_workers  # parts of Z^T Z
-    gram_h = [None] * n_workers  # parts of H H^T
-    cross = [0.0] * n_workers  # parts of <Z, X H^T>, for the loss
-    histories = [[] for _ in range(n_workers)]
-    iterations = [0] * n_workers
-    # Alone, a worker neither waits nor adds up parts (the serial loop stays lean).
-    sync = barrier.wait if n_workers > 1 else (lambda: None)
-    total = sum if n_workers > 1 else (lambda parts: parts[0])
-
-    def loss(hht):
-        return _frobenius_from_parts(norm_x2, total(cross), total(gram_z), hht)
-
-    def work(k):
-        rows = slice(row_cuts[k], row_cuts[k + 1])
-        cols = slice(col_cuts[k], col_cuts[k + 1])
-        x_k, xt_k = x[rows], xt[cols]
-        z_k, ht_k = z[rows], ht[cols]  # views: the updates land in z and ht
-        history = histories[k]
-        gram_z[k], gram_h[k] = z_k.T @ z_k, ht_k.T @ ht_k
-        if track:
-            cross[k] = float(np.vdot(z_k, x_k @ ht))
-        sync()
-        if track:
-            history.append(loss(total(gram_h)))
-        for iteration in range(1, n_iter + 1):
-            # H <- H * (Z^T X) / (Z^T Z H), on this worker's columns of H.
-            ztz = total(gram_z)
-            numer = np.asarray(xt_k @ z)
-            denom = ht_k @ ztz
-            np.maximum(denom, eps, out=denom)
-            np.divide(numer, denom, out=numer)
-            ht_k *= numer
-            if iteration % _FLUSH_EVERY == 0:
-                _flush_tiny(ht_k)
-            gram_h[k] = ht_k.T @ ht_k
-            sync()
-            # Z <- Z * (X H^T) / (Z H H^T) with the new H, on this worker's rows.
-            hht = total(gram_h)
-            xht = np.asarray(x_k @ ht)
-            denom = z_k @ hht
-            np.maximum(denom, eps, out=denom)
-            np.divide(xht, denom, out=denom)
-            z_k *= denom
-            if iteration % _FLUSH_EVERY == 0:
-                _flush_tiny(z_k)
-            gram_z[k] = z_k.T @ z_k
-            if track:
-                cross[k] = float(np.vdot(z_k, xht))
-            sync()
-            iterations[k] = iteration
-            if track:
-                # Every worker computes the same loss from the same parts, so
-                # all agree on when to stop without a third barrier.
-                history.append(loss(hht))
-                if k == 0:
-                    report_progress(every, "non_negative", iteration, history[-1])
-                if converged(history, tol, iteration):
-                    return
-
-    _run_workers(work, n_workers, barrier)
-    return z, np.ascontiguousarray(ht.T), np.array(histories[0]), iterations[0]
+    sparse = sp.issparse(X)
+    order = "C" if sparse else "F"
+    Xt = X.T.tocsr() if sparse else X.T
+    Z = np.array(Z, order=order)
+    Ht = np.array(H.T, order=order)
+    buffers_z = np.empty_like(Z), np.empty_like(Z)
+    buffers_h = np.empty_like(Ht), np.empty_like(Ht)
+    losses = []
+    if compute_loss:
+        norm_x = _squared_norm(X)
+        losses.append(_squared_loss_from_parts(norm_x, Z, _product(X, Ht, buffers_z[0]), Ht.T @ Ht))
+    n_iter = 0
+    with one_blas_thread():
+        for n_iter in range(1, max_iter + 1):
+            _multiplicative_update(Xt, Ht, Z, eps=eps, out=buffers_h)
+            XHt, HHt = _multiplicative_update(X, Z, Ht, eps=eps, out=buffers_z)
+            if n_iter % _FLUSH_EVERY == 0:
+                flush_tiny(Z)
+                flush_tiny(Ht)
+            if compute_loss:
+                losses.append(_squared_loss_from_parts(norm_x, Z, XHt, HHt))
+                report_progress(verbose, "non_negative", n_iter, losses[-1])
+                if converged(losses, tol, n_iter):
+                    break
+    return np.ascontiguousarray(Z), np.ascontiguousarray(Ht.T), n_iter, np.array(losses)
 
 
-def _run_workers(work, n_workers, barrier):
-    """Run work(0) here and work(1..n-1) in threads; re-raise the first error.
+def _multiplicative_update(A, F, G, *, eps, out=None):
+    """Lee & Seung's rule for the factor F of A ~ F @ G.T, in place::
 
-    A failing worker breaks the barrier, so the others stop instead of waiting.
+        F <- F * (A @ G) / max(F @ (G.T @ G), eps)
+
+    (X, Z, H.T) updates Z; (X.T, H.T, Z) updates H, transposed.
+
+    Parameters
+    ----------
+    A : ndarray or sparse matrix of shape (n, m)
+    F : ndarray of shape (n, M)
+        Updated in place.
+    G : ndarray of shape (m, M)
+    eps : float
+    out : tuple of two ndarrays shaped and ordered like F, default=None
+        Buffers for the numerator and the denominator.
+
+    Returns
+    -------
+    AG : ndarray of shape (n, M)
+        The numerator ``A @ G``, which the loss reuses.
+    GtG : ndarray of shape (M, M)
     """
-    errors = []
+    numer, denom = out if out is not None else (None, None)
+    GtG = G.T @ G
+    AG = _product(A, G, numer)
+    denom = np.matmul(F, GtG, out=denom)
+    np.maximum(denom, eps, out=denom)
+    np.divide(AG, denom, out=denom)
+    F *= denom
+    return AG, GtG
 
-    def guarded(k):
-        try:
-            work(k)
-        except threading.BrokenBarrierError:
-            pass
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            errors.append(exc)
-            barrier.abort()
 
-    threads = [threading.Thread(target=guarded, args=(k,), daemon=True) for k in range(1, n_workers)]
-    for thread in threads:
-        thread.start()
-    guarded(0)
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+def _product(A, B, out=None):
+    """``A @ B`` for a dense or sparse A and a dense B, into ``out`` when A is dense."""
+    if sp.issparse(A):
+        return np.asarray(A @ B)
+    return np.matmul(A, B, out=out)
+
+
+def _squared_norm(X):
+    values = X.data if sp.issparse(X) else X
+    values = values.ravel(order="K")
+    return float(np.dot(values, values))
+
+
+def _squared_loss_from_parts(norm_x, Z, XHt, HHt):
+    """``||X - Z H||^2 = ||X||^2 - 2 <Z, X H^T> + <Z^T Z, H H^T>``, never densifying X.
+
+    ``Z`` and ``XHt`` have the same memory layout. Rounding can take the
+    difference a hair below zero for an exact fit.
+    """
+    cross = float(np.dot(Z.ravel(order="K"), XHt.ravel(order="K")))
+    return max(norm_x - 2.0 * cross + float(np.vdot(Z.T @ Z, HHt)), 0.0)
+
+
+def _as_factors(x, Z, H):
+    """Z and H as C-ordered float arrays of the data's precision (or wider)."""
+    dtype = np.result_type(x.dtype, np.asarray(Z).dtype, np.asarray(H).dtype, np.float32)
+    return np.ascontiguousarray(Z, dtype=dtype), np.ascontiguousarray(H, dtype=dtype)

@@ -1,4 +1,8 @@
-"""The reference NMF: the update rules, monotone loss, inputs, agreement with scikit-learn."""
+"""The reference NMF: the update rules, monotone loss, inputs, agreement with scikit-learn.
+
+Also the common checks of the three solvers (Frobenius, Kullback-Leibler and the course's
+masked one), scikit-learn style: every input container and dtype, outputs and warnings.
+"""
 
 import warnings
 
@@ -9,6 +13,8 @@ import scipy.sparse as sp
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 
+from nmf_course import non_negative_masked
+from nmf_course._solver import CHECK_EVERY
 from nmf_helpers import (
     EPSILON,
     kl_divergence,
@@ -60,13 +66,29 @@ def test_single_steps_follow_the_rule_entry_by_entry():
     np.testing.assert_allclose(update_h(sp.csr_matrix(X), Z, H), slow_update_h(X, Z, H), rtol=1e-12)
 
 
-def test_one_iteration_is_h_then_z_with_the_new_h():
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_one_iteration_is_h_then_z_with_the_new_h(container):
+    # The loop keeps its factors in a different layout for dense and sparse data.
     rng = np.random.default_rng(1)
     X, Z, H = rng.uniform(0, 5, (9, 8)), rng.uniform(0, 1, (9, 3)), rng.uniform(0, 1, (3, 8))
-    Z1, H1 = non_negative(X, 3, init=(Z, H), num_iterations=1)
-    H_expected = update_h(X, Z, H)
+    Z1, H1 = non_negative(container(X), 3, init=(Z, H), num_iterations=1)
+    H_expected = slow_update_h(X, Z, H)
     np.testing.assert_allclose(H1, H_expected, rtol=1e-12)
-    np.testing.assert_allclose(Z1, update_z(X, Z, H_expected), rtol=1e-12)
+    np.testing.assert_allclose(Z1, slow_update_z(X, Z, H_expected), rtol=1e-12)
+    np.testing.assert_allclose(H1, update_h(X, Z, H), rtol=1e-12)
+    np.testing.assert_allclose(Z1, update_z(X, Z, H1), rtol=1e-12)
+
+
+def test_single_steps_leave_their_inputs_alone_and_keep_float32():
+    rng = np.random.default_rng(2)
+    X, Z, H = (rng.uniform(0, 1, shape).astype(np.float32) for shape in [(6, 5), (6, 2), (2, 5)])
+    copies = X.copy(), Z.copy(), H.copy()
+    H1, Z1 = update_h(X, Z, H), update_z(X, Z, H)
+    for original, copy in zip((X, Z, H), copies, strict=True):
+        np.testing.assert_array_equal(original, copy)
+    assert H1.dtype == Z1.dtype == np.float32
+    assert H1.flags.c_contiguous
+    assert Z1.flags.c_contiguous
 
 
 def test_denominators_are_clipped_not_nan():
@@ -136,12 +158,33 @@ def test_sparse_and_dense_give_the_same_factors(fit):
     np.testing.assert_allclose(Hs, Hd, rtol=1e-7, atol=1e-12)
 
 
-def test_threads_do_not_change_the_result():
-    X = sp.random(300, 200, density=0.3, random_state=0, format="csr") * 5
-    Z1, H1 = non_negative(X, 8, random_state=0, num_iterations=100, n_threads=1)
-    Z3, H3 = non_negative(X, 8, random_state=0, num_iterations=100, n_threads=3)
-    np.testing.assert_allclose(Z1, Z3, rtol=1e-9, atol=1e-14)
-    np.testing.assert_allclose(H1, H3, rtol=1e-9, atol=1e-14)
+def test_sparse_input_is_never_densified():
+    # 200 000 x 100 000 is 160 GB dense: any densifying step would fail here.
+    rng = np.random.default_rng(0)
+    n, m, k = 200_000, 100_000, 4000
+    X = sp.csr_matrix((rng.uniform(1, 5, k), (rng.integers(0, n, k), rng.integers(0, m, k))), shape=(n, m))
+    for fit in (non_negative, non_negative_kl):
+        Z, H, losses = fit(X, 2, random_state=0, num_iterations=3, return_loss=True)
+        assert Z.shape == (200_000, 2)
+        assert H.shape == (2, 100_000)
+        assert np.all(np.diff(losses) <= 1e-9 * losses[0])
+    assert squared_loss(X, Z, H) >= 0
+
+
+@pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
+def test_duplicate_sparse_entries_are_summed_and_the_input_left_alone(fit):
+    cols, vals = np.array([1, 1, 0, 2, 2]), np.array([1.0, 2.0, 4.0, 1.0, 1.0])
+    X = sp.csr_matrix((vals, cols, np.array([0, 2, 3, 5])), shape=(3, 3))  # (0, 1) and (2, 2) twice
+    assert not X.has_canonical_format
+    before = X.data.copy()
+    canonical = X.copy()
+    canonical.sum_duplicates()
+    a = fit(X, 2, random_state=0, num_iterations=50, return_loss=True)
+    b = fit(canonical, 2, random_state=0, num_iterations=50, return_loss=True)
+    for mine, reference in zip(a, b, strict=True):
+        np.testing.assert_allclose(mine, reference, rtol=1e-12)
+    np.testing.assert_array_equal(X.data, before)
+    assert not X.has_canonical_format
 
 
 def test_dataframe_input_gives_the_same_result():
@@ -188,12 +231,37 @@ def test_same_seed_same_result_and_init_is_abs_normal():
     np.testing.assert_array_equal(b[0], c[0])
 
 
-def test_tolerance_stops_early_and_warns_when_it_cannot():
+@pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
+def test_tolerance_stops_at_the_first_check_that_holds_and_warns_when_none_does(fit):
     X, _, _ = planted()
-    _, _, losses = non_negative(X, 4, random_state=0, num_iterations=5000, tol=1e-4, return_loss=True)
-    assert len(losses) < 5001
+    tol = 1e-4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _, _, losses = fit(X, 4, random_state=0, num_iterations=5000, tol=tol, return_loss=True)
+    n_run = len(losses) - 1
+    assert 0 < n_run < 5000
+    assert n_run % CHECK_EVERY == 0
+
+    def improvement(k):  # relative improvement over the CHECK_EVERY iterations up to k
+        return (losses[k - CHECK_EVERY] - losses[k]) / losses[0]
+
+    assert improvement(n_run) < tol  # the rule held where it stopped...
+    assert all(improvement(k) >= tol for k in range(CHECK_EVERY, n_run, CHECK_EVERY))  # ...and not before
+    # The same fit without tol runs on, through the same losses.
+    _, _, full = fit(X, 4, random_state=0, num_iterations=n_run + 20, return_loss=True)
+    np.testing.assert_allclose(full[: n_run + 1], losses, rtol=1e-12)
+    assert full[-1] < losses[-1]
     with pytest.warns(ConvergenceWarning, match="num_iterations=20"):
-        non_negative(X, 4, random_state=0, num_iterations=20, tol=1e-12)
+        fit(X, 4, random_state=0, num_iterations=20, tol=1e-12)
+
+
+def test_verbose_prints_the_loss_every_so_often(capsys):
+    X, _, _ = planted()
+    _, _, losses = non_negative(X, 4, random_state=0, num_iterations=25, verbose=10, return_loss=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("non_negative: iteration    10, loss ")
+    assert float(lines[1].rsplit(" ", 1)[1]) == pytest.approx(losses[20], rel=1e-5)
 
 
 def test_init_is_not_modified():
@@ -213,6 +281,21 @@ def test_init_is_not_modified():
         ({"data": [1.0, 2.0]}, ValueError, "must be 2-dimensional"),
         ({"data": np.zeros((0, 3))}, ValueError, "is empty"),
         ({"data": [["a", "b"]]}, TypeError, "must hold numbers"),
+        ({"data": pd.DataFrame({"a": ["x", "y"], "b": [1, 2]})}, TypeError, "must hold numbers"),
+        ({"data": np.ones((2, 2, 2))}, ValueError, "must be 2-dimensional"),
+        ({"data": [[1.0, 2.0], [3.0]]}, TypeError, "data passed to non_negative must be array-like"),
+        ({"data": sp.csr_matrix((0, 3))}, ValueError, "is empty"),
+        (
+            {"data": sp.csr_matrix([[1.0, -2.0]])},
+            ValueError,
+            "Negative values in data passed to non_negative",
+        ),
+        ({"data": sp.csr_matrix([[1.0, np.nan]])}, ValueError, "NaN values in data passed to non_negative"),
+        (
+            {"data": sp.csr_matrix([[1.0, np.inf]])},
+            ValueError,
+            "Infinite values in data passed to non_negative",
+        ),
         (
             {"num_components": 0},
             ValueError,
@@ -226,7 +309,10 @@ def test_init_is_not_modified():
         ({"num_components": "3"}, TypeError, "num_components"),
         ({"num_components": True}, TypeError, "num_components"),
         ({"num_iterations": -1}, ValueError, "num_iterations passed to non_negative"),
+        ({"num_iterations": 2.5}, ValueError, "num_iterations passed to non_negative must be a non-negative"),
         ({"tol": -1.0}, ValueError, "tol passed to non_negative"),
+        ({"tol": np.nan}, ValueError, "tol passed to non_negative must be a finite number"),
+        ({"eps": -1e-3}, ValueError, "eps passed to non_negative must be a finite number >= 0"),
         (
             {"init": (np.ones((2, 2)), np.ones((2, 3)))},
             ValueError,
@@ -235,13 +321,25 @@ def test_init_is_not_modified():
         ({"init": (np.ones((3, 2)), -np.ones((2, 3)))}, ValueError, "must be finite and non-negative"),
         ({"init": "nndsvd"}, TypeError, "init passed to non_negative must be None or a pair"),
         ({"random_state": "seed"}, TypeError, "random_state passed to non_negative"),
-        ({"n_threads": 0}, ValueError, "n_threads passed to non_negative"),
     ],
 )
 def test_bad_input_names_the_argument(kwargs, error, message):
     args = {"data": np.ones((3, 3)), "num_components": 2} | kwargs
     with pytest.raises(error, match=message):
         non_negative(**args)
+
+
+@pytest.mark.parametrize("fit", [non_negative_kl, non_negative_masked])
+def test_the_other_solvers_name_themselves_in_errors(fit):
+    name = fit.__name__
+    with pytest.raises(ValueError, match=f"num_components passed to {name} must be a positive integer"):
+        fit(np.ones((3, 3)), 0)
+    with pytest.raises(ValueError, match=f"num_iterations passed to {name} must be a non-negative integer"):
+        fit(np.ones((3, 3)), 2, num_iterations=-1)
+    with pytest.raises(ValueError, match=f"Negative values in data passed to {name}"):
+        fit(-np.ones((3, 3)), 2)
+    with pytest.raises(ValueError, match=f"tol passed to {name}"):
+        fit(np.ones((3, 3)), 2, tol=-1)
 
 
 def test_kl_losses_are_the_divergence():
@@ -251,4 +349,64 @@ def test_kl_losses_are_the_divergence():
     assert kl_divergence(X, Z, H) == pytest.approx(kl_divergence(X.toarray(), Z, H), rel=1e-9)
 
 
-# ----------------------------------------------------------------------------- masked
+# ------------------------------------------------------------ common checks of the three solvers
+def _fit_frobenius(X, **kwargs):
+    return non_negative(X, 3, random_state=0, **kwargs)
+
+
+def _fit_kl(X, **kwargs):
+    return non_negative_kl(X, 3, random_state=0, **kwargs)
+
+
+def _fit_masked(X, **kwargs):
+    model = non_negative_masked(X, 3, random_state=0, **kwargs)  # the course's public API only
+    return model.Z, model.H
+
+
+SOLVERS = {"non_negative": _fit_frobenius, "non_negative_kl": _fit_kl, "non_negative_masked": _fit_masked}
+DTYPES = {"float32": np.float32, "float64": np.float64, "int": np.int64}
+CONTAINERS = {"ndarray": np.asarray, "DataFrame": pd.DataFrame, "CSR": sp.csr_matrix}
+# (keyword arguments, whether a ConvergenceWarning is expected)
+STOPPING = {
+    "tol, iterations run out": ({"tol": 1e-3, "num_iterations": 5}, True),  # never reaches a check
+    "no tol": ({"num_iterations": 5}, False),
+    "tol, converges": ({"tol": 0.2, "num_iterations": 500}, False),
+}
+
+
+def _common_data(dtype):
+    X, _, _ = planted(seed=5, n=24, m=16, k=3)
+    X = 3 * X + (np.arange(X.size).reshape(X.shape) % 7 == 0)  # a few more non-zeros
+    return np.rint(X).astype(dtype) if np.issubdtype(dtype, np.integer) else X.astype(dtype)
+
+
+def _expected_dtype(solver, dtype):
+    if solver == "non_negative_masked":
+        return np.float64  # the masked solver computes in float64 whatever it is given
+    return np.float32 if dtype == np.float32 else np.float64
+
+
+@pytest.mark.parametrize("stopping", list(STOPPING))
+@pytest.mark.parametrize("container", list(CONTAINERS))
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_solvers_accept_every_container_and_dtype(solver, dtype, container, stopping):
+    X = CONTAINERS[container](_common_data(DTYPES[dtype]))
+    kwargs, warns = STOPPING[stopping]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Z, H = SOLVERS[solver](X, **kwargs)
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(convergence) == int(warns), [str(w.message) for w in caught]
+    if warns:
+        assert solver in str(convergence[0].message)
+        assert convergence[0].filename == __file__  # points at the caller's line
+    assert Z.shape == (24, 3)
+    assert H.shape == (3, 16)
+    assert Z.dtype == H.dtype == _expected_dtype(solver, DTYPES[dtype])
+    assert np.all(np.isfinite(Z))
+    assert np.all(np.isfinite(H))
+    assert Z.min() >= 0
+    assert H.min() >= 0
+    assert np.any(Z > 0)
+    assert np.any(H > 0)
