@@ -15,11 +15,15 @@ from nbgrader.preprocessors import (
     GetGrades,
     IgnorePattern,
     LimitOutput,
-    OverwriteCells,
     OverwriteKernelspec,
 )
 
-from nmf_kit.grading.trusted import RestoreCellMetadata, SaveTrustedGrades, TrustedExecute
+from nmf_kit.grading.trusted import (
+    OverwriteCellsInOrder,
+    RestoreCellMetadata,
+    SaveTrustedGrades,
+    TrustedExecute,
+)
 from nmf_kit.nbgrader_plugins import HideHiddenTests, LimitOutputSize
 from nmf_kit.pages import template_basedirs
 
@@ -46,8 +50,8 @@ c.Autograde.sanitize_preprocessors = [
     ClearOutput,
     DeduplicateIds,
     OverwriteKernelspec,
-    OverwriteCells,
     RestoreCellMetadata,  # which cells are tests and answers comes from the gradebook, not the hand-in
+    OverwriteCellsInOrder,  # nbgrader's OverwriteCells, putting deleted cells back wherever they were
     CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [

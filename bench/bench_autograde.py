@@ -1,79 +1,130 @@
-"""Benchmark: autograding one full submission, and the hidden tests' share of it.
+"""Benchmark: what deciding the hidden checks outside the kernel costs per hand-in.
 
-Grades the reference hand-in as --students students, one `nbgrader autograde
---student` call each (process start, kernel start, all cells, gradebook row),
-and prints the median and range. Then times the hidden tests alone: the
-grading checks on the reference functions, in this process.
+Two courses grade the same reference hand-ins, in the same run, rounds interleaved so that
+both see the same load:
 
-    python bench/bench_autograde.py [--students 5] [--workdir DIR]
+- **in-kernel** (the design before): nbgrader's stock ``Execute`` and ``SaveAutoGrades``,
+  the hidden checks run inside the student's kernel (the source's hidden blocks call the same
+  checks in-process, as ``nbgrader validate`` does), one ``nbgrader autograde --student``
+  per hand-in;
+- **trusted** (the kit's design): ``nmf-kit autograde`` with one worker: each hand-in graded
+  in a private course with the checks decided outside the kernel from plain data, then
+  recorded into the course (nbgrader's autograde replaying the worker's result).
+
+Both without the sandbox (``c.Sandbox.tool = 'none'``), whose own cost ``bench_sandbox.py``
+measures. Prints seconds per hand-in (median over rounds) and the ratio.
+
+    python bench/bench_autograde.py [--students 4] [--rounds 3]
 """
 
 import argparse
+import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from nmf_helpers import grading
-from nmf_kit.collect import collect
-from nmf_kit.course import ASSIGNMENT, kit_root, nbgrader, new_course
-from nmf_kit.demo import data_environment, write_handin_zip
-from nmf_kit.handins import function_namespace, make_handin
+import nbformat
 
-CHECKS = (
-    ("check_update_steps", ("update_h", "update_z")),
-    ("check_factor_shapes", ("non_negative",)),
-    ("check_monotone", ("update_h", "update_z")),
-    ("check_zero_rows", ("non_negative",)),
-    ("check_reconstruction", ("non_negative",)),
-    ("check_recommend_unseen", ("recommend_movies",)),
-    ("check_recommend_order", ("recommend_movies",)),
-    ("check_recommend_user", ("recommend_movies",)),
-)
+from nmf_helpers.data import find_movielens
+from nmf_kit.course import ASSIGNMENT, kit_root, new_course
+from nmf_kit.grading.batch import autograde_class
+from nmf_kit.handins import make_handin
+from nmf_kit.runner import nbgrader
+
+IN_KERNEL_CONFIG = """
+from nbgrader.preprocessors import Execute, SaveAutoGrades
+c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                      CheckCellMetadata]
+"""
+# The same checks, called in the kernel's own process (what hidden tests did before).
+IN_KERNEL_BLOCK = """from nmf_helpers.grading import Context, decide
+from nmf_helpers.grading.student import InProcessStudent
+for _name in {names!r}:
+    _verdict = decide(_name, InProcessStudent(globals()), 0, Context())
+    assert _verdict.passed, _verdict.message
+"""
 
 
-def hidden_tests_seconds(source):
-    namespace = function_namespace(source)
-    times = {}
-    for check, names in CHECKS:
-        start = time.perf_counter()
-        getattr(grading, check)(*(namespace[n] for n in names))
-        times[check] = time.perf_counter() - start
-    return times
+def _in_kernel_source(source):
+    """The source notebook with each hidden block calling the checks in-process."""
+    from nmf_helpers.grading import _HIDDEN, checks_in_cell
+
+    notebook = nbformat.read(source, as_version=4)
+    for cell in notebook.cells:
+        names = checks_in_cell(cell.source) if cell.cell_type == "code" else []
+        if names:
+            block = "### BEGIN HIDDEN TESTS\n" + IN_KERNEL_BLOCK.format(names=names) + "### END HIDDEN TESTS"
+            cell.source = _HIDDEN.sub(lambda _: block, cell.source)
+    nbformat.write(notebook, source)
+
+
+def _course(folder, design, students, env):
+    course = new_course(folder, kit_root())
+    config = course / "nbgrader_config.py"
+    config.write_text(
+        config.read_text()
+        + '\nc.Sandbox.tool = "none"\n'
+        + (IN_KERNEL_CONFIG if design == "in-kernel" else "")
+    )
+    if design == "in-kernel":
+        _in_kernel_source(course / "source" / ASSIGNMENT / "nmf.ipynb")
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", env=env)
+    handin = make_handin(
+        course / "release" / ASSIGNMENT / "nmf.ipynb", course / "source" / ASSIGNMENT / "nmf.ipynb"
+    )
+    for student in students:
+        path = course / "submitted" / student / ASSIGNMENT / "nmf.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(handin, path)
+    return course
+
+
+def _grade(course, design, students, env):
+    """Seconds per hand-in, grading ``students`` one after another; checks that each got 12 points."""
+    from nmf_kit.gradebook import grade_table
+
+    start = time.perf_counter()
+    if design == "in-kernel":
+        for student in students:
+            nbgrader(course, "autograde", ASSIGNMENT, "--student", student, "--force", env=env)
+    else:
+        results = autograde_class(course, ASSIGNMENT, students, workers=1, force=True)
+        assert all(r.status == "graded" for r in results), results
+    seconds = (time.perf_counter() - start) / len(students)
+    table = grade_table(course).set_index("student")
+    assert (table.loc[students, "tests"] == 12).all(), table
+    return seconds
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=5)
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--students", type=int, default=4, help="hand-ins per round and design")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
+    folder = find_movielens()
+    env = {"NMF_HELPERS_DATA": str(folder.parent)}
+    import os
 
-    env, folder = data_environment()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-autograde-")) / "course"
-    course = new_course(workdir, kit_root())
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", env=env)
-    handin = make_handin(course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb")
-    for k in range(args.students):
-        write_handin_zip(handin, course / "downloads" / f"student{k:02d}_{ASSIGNMENT}.zip")
-    collect(course / "downloads", course, log=lambda line: None)
-
-    seconds = []
-    for k in range(args.students):
-        start = time.perf_counter()
-        nbgrader(course, "autograde", ASSIGNMENT, "--student", f"student{k:02d}", env=env)
-        seconds.append(time.perf_counter() - start)
-        print(f"student{k:02d}: {seconds[-1]:.1f} s", flush=True)
-    hidden = hidden_tests_seconds(course / "source/ex08/nmf.ipynb")
-    median = statistics.median(seconds)
-    print(f"\ndata: {folder}")
-    print(
-        f"autograde one submission: median {median:.1f} s (min {min(seconds):.1f}, max {max(seconds):.1f}) over {len(seconds)}"
-    )
-    print("hidden tests alone:")
-    for check, value in hidden.items():
-        print(f"  {check:24s} {value:6.2f} s")
-    total = sum(hidden.values())
-    print(f"  {'total':24s} {total:6.2f} s = {100 * total / median:.0f}% of a submission")
+    os.environ.update(env)
+    root = Path(tempfile.mkdtemp(prefix="bench-autograde-"))
+    students = [f"s{k:02d}" for k in range(args.students)]
+    courses = {design: _course(root / design, design, students, env) for design in ("in-kernel", "trusted")}
+    times = {design: [] for design in courses}
+    for round_ in range(args.rounds):
+        for design in courses if round_ % 2 == 0 else reversed(list(courses)):
+            times[design].append(_grade(courses[design], design, students, env))
+            print(f"round {round_ + 1}: {design:9s} {times[design][-1]:.2f} s per hand-in", flush=True)
+    medians = {design: statistics.median(values) for design, values in times.items()}
+    ratio = medians["trusted"] / medians["in-kernel"]
+    print(f"\nper hand-in (median of {args.rounds} rounds of {args.students}; data: {folder}):")
+    for design, value in medians.items():
+        print(f"  {design:9s} {value:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in times[design])})")
+    print(f"trusted checks cost {100 * (ratio - 1):+.1f}% per hand-in ({ratio:.3f}x)")
+    print(json.dumps({"medians": medians, "ratio": ratio}), file=sys.stderr)
 
 
 if __name__ == "__main__":

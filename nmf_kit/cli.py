@@ -124,7 +124,8 @@ def _autograde(args):
             f"no submission of {assignment} for {_shorten(unknown)}; "
             f"students with a submission: {_shorten(known)}."
         )
-    _movielens(download=False)  # the graders' kernels read it; grading offline must not start without it
+    if not args.scheduler:  # the kernels read it here; a cluster's workers have their own
+        _movielens(download=False)
     results = autograde(
         course,
         assignment,
@@ -132,8 +133,10 @@ def _autograde(args):
         workers=args.workers,
         force=args.force,
         cell_timeout=args.timeout,
+        handin_timeout=args.handin_timeout,
+        scheduler=args.scheduler,
     )
-    return 1 if any(r.status == "failed" for r in results) else 0
+    return 1 if any(r.status in ("failed", "error") for r in results) else 0
 
 
 def _data(args):
@@ -242,15 +245,27 @@ def build_parser():
         "autograde",
         _autograde,
         "autograde every submission in parallel, with progress and a report",
-        "Run nbgrader autograde for every submission of the assignment (or the STUDENTS given), N at a "
-        "time, each kernel in a sandbox; write autograde-report.csv. Exit status 1 when a submission "
-        "could not be graded.",
+        "Grade every submission of the assignment (or the STUDENTS given), N at a time or on a Dask "
+        "cluster: each kernel in the sandbox, the hidden checks decided outside it, the results recorded "
+        "by nbgrader in the course; write autograde-report.csv. Exit status 1 when a submission could "
+        "not be graded.",
     )
     grade.add_argument("students", nargs="*", help="student ids (default: all with a submission)")
     _course_option(grade)
     _assignment_option(grade)
-    grade.add_argument("--workers", type=_count, help="parallel graders (default: the number of cores)")
+    grade.add_argument(
+        "--workers", type=_count, help="hand-ins graded at once (default: c.Grader.workers, else the number of cores)"
+    )
     grade.add_argument("--timeout", type=_count, help="seconds per cell (default: nbgrader_config.py's)")
+    grade.add_argument(
+        "--handin-timeout", type=_count, help="seconds for a whole hand-in, all cells (default: c.Grader.handin_timeout)"
+    )
+    grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 (default: c.Grader.scheduler, "
+        "else this machine)",
+    )
     grade.add_argument("--force", action="store_true", help="grade again those already autograded")
 
     data = _command(

@@ -16,6 +16,8 @@ FUNCTION_CELLS = ("imports", "update_rules", "non_negative", "recommend_movies")
 
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 _STUB = "# YOUR CODE HERE"
+# "**Model answer and marking (2 points).** ": the rubric heading a student would not write.
+_RUBRIC = re.compile(r"^\*\*Model answer and marking[^*]*\*\*\s*")
 
 
 def _is_answer(cell):
@@ -30,7 +32,7 @@ def reference_answers(source_notebook):
         if _is_answer(cell):
             source = _MARKER.sub("", cell.source)
             if cell.cell_type == "markdown":
-                source = source.replace("**Model answer and marking.** ", "", 1)
+                source = _RUBRIC.sub("", source, count=1)
             answers[cell.metadata["nbgrader"]["grade_id"]] = source
     return answers
 

@@ -31,9 +31,8 @@ def _secret_lines():
     return frozenset(lines)
 
 
-def _scrub(text):
-    """``text`` without the lines that quote the reference solutions or the hidden checks."""
-    secret = _secret_lines()
+def _scrub(text, secret):
+    """``text`` without the lines in ``secret``."""
     kept = [line for line in text.splitlines(keepends=True) if " ".join(line.split()) not in secret]
     if len(kept) == len(text.splitlines(keepends=True)):
         return text
@@ -53,6 +52,14 @@ class HideHiddenTests(NbGraderPreprocessor):
     runs); the autograded notebook keeps everything for instructors.
     """
 
+    def preprocess(self, nb, resources):
+        # Lines the notebook itself shows (the release's code, the student's own) are no secret.
+        shown = {
+            " ".join(line.split()) for cell in nb.cells for line in _HIDDEN.sub("", cell.source).splitlines()
+        }
+        self._secret = _secret_lines() - shown
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, index):
         if has_hidden_tests(cell):
             cell.source = _HIDDEN.sub(_NOTE, cell.source)
@@ -61,13 +68,13 @@ class HideHiddenTests(NbGraderPreprocessor):
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
-                output["text"] = _scrub(output.get("text", ""))
+                output["text"] = _scrub(output.get("text", ""), self._secret)
             elif output.get("output_type") == "error":
-                output["evalue"] = _scrub(output.get("evalue", ""))
-                output["traceback"] = [_scrub(line) for line in output.get("traceback", [])]
+                output["evalue"] = _scrub(output.get("evalue", ""), self._secret)
+                output["traceback"] = [_scrub(line, self._secret) for line in output.get("traceback", [])]
             for key, value in output.get("data", {}).items():
                 if key.startswith("text/") and isinstance(value, str):
-                    output["data"][key] = _scrub(value)
+                    output["data"][key] = _scrub(value, self._secret)
         return cell, resources
 
 

@@ -11,7 +11,11 @@ def pick_notebook(paths, name):
     only notebook there is (``note`` says it was taken in its place). Raises ValueError
     saying why none can be chosen.
     """
-    notebooks = [p for p in paths if p.lower().endswith(".ipynb") and ".ipynb_checkpoints" not in PurePosixPath(p).parts]
+    notebooks = [
+        p
+        for p in paths
+        if p.lower().endswith(".ipynb") and ".ipynb_checkpoints" not in PurePosixPath(p).parts
+    ]
     exact = [p for p in notebooks if PurePosixPath(p).name == name]
     if len(exact) == 1:
         return exact[0], "" if exact[0] == name else f"{exact[0]} used as {name}"

@@ -45,7 +45,4 @@ elif ! command -v bwrap >/dev/null 2>&1; then
         echo "       sudo apt-get install bubblewrap   (or: sudo dnf install bubblewrap)"
     fi
 fi
-case "$(pwd -P)/" in
-    /tmp/*) echo "setup: WARNING: the kit is under /tmp, which the grading sandbox hides from kernels; move it (e.g. to ~/nmf-course-kit)" ;;
-esac
 .venv/bin/python -c 'import nbgrader, nmf_kit; print(f"setup: ok (nbgrader {nbgrader.__version__}, nmf-course-kit {nmf_kit.__version__})")'

@@ -83,3 +83,71 @@ def released_course(tmp_path_factory, data_env):
     course = new_course(tmp_path_factory.mktemp("course") / "course", ROOT)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", env=data_env)
     return course
+
+
+# ----------------------------------------------------------------------------- courses with hand-ins
+@pytest.fixture(scope="session")
+def grading_env(data_env):
+    """The process environment for grading (NMF_HELPERS_DATA), set for the session and restored."""
+    patch = pytest.MonkeyPatch()
+    for key, value in data_env.items():
+        patch.setenv(key, value)
+    yield data_env
+    patch.undo()
+
+
+def write_submission(course, student, handin, relative="nmf.ipynb", assignment="ex08"):
+    """Put a hand-in into ``submitted/<student>/<assignment>/``: a notebook node, raw text
+    (e.g. broken JSON), or ``{relative path: bytes}``."""
+    import nbformat
+
+    folder = course / "submitted" / student / assignment
+    files = handin if isinstance(handin, dict) and "cells" not in handin else {relative: handin}
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif isinstance(content, str):
+            path.write_text(content)
+        else:
+            nbformat.write(content, path)
+    return folder
+
+
+class CourseFactory:
+    """Fresh courses of the kit's assignment, released by nbgrader, with hand-ins submitted."""
+
+    def __init__(self, tmp_path_factory, env):
+        self.tmp, self.env = tmp_path_factory, env
+
+    def __call__(self, name, handins=None, *, config=""):
+        from nmf_kit.course import ASSIGNMENT, new_course
+        from nmf_kit.runner import nbgrader
+
+        course = new_course(self.tmp.mktemp(name) / "course", ROOT)
+        if config:
+            with open(course / "nbgrader_config.py", "a") as handle:
+                handle.write("\n" + config + "\n")
+        nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", env=self.env)
+        for student, handin in (handins or {}).items():
+            write_submission(course, student, handin)
+        return course
+
+    @staticmethod
+    def handin(course, answers=None, *, base="reference"):
+        """The released notebook with the reference answers (or the stubs: ``base="release"``)
+        and ``answers`` ({grade_id: source}) over them."""
+        import nbformat
+
+        from nmf_kit.handins import fill_answers, make_handin
+
+        release, source = course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb"
+        if base == "release":
+            return fill_answers(release, answers or {}) if answers else nbformat.read(release, as_version=4)
+        return make_handin(release, source, answers)
+
+
+@pytest.fixture(scope="session")
+def courses(tmp_path_factory, grading_env):
+    return CourseFactory(tmp_path_factory, grading_env)

@@ -104,7 +104,11 @@ def flags_in_process(answers_override):
     """Why the grader would flag this variant's notebook for the instructor (empty: it would not)."""
     answers = reference_answers(SOURCE) | answers_override
     cells = nbformat.read(SOURCE, as_version=4).cells
-    code = [answers.get(c.metadata.get("nbgrader", {}).get("grade_id"), strip_hidden(c.source)) for c in cells if c.cell_type == "code"]
+    code = [
+        answers.get(c.metadata.get("nbgrader", {}).get("grade_id"), strip_hidden(c.source))
+        for c in cells
+        if c.cell_type == "code"
+    ]
     return analyse(code).undecided
 
 
@@ -130,7 +134,9 @@ def grade_in_process(answers_override, seed=0):
                 failed.add(grade_id)
                 continue
             analysis = analyse(executed)
-            verdicts = [decide(name, student, seed, context, analysis) for name in checks_in_cell(cell.source)]
+            verdicts = [
+                decide(name, student, seed, context, analysis) for name in checks_in_cell(cell.source)
+            ]
             if not all(v.passed for v in verdicts):
                 failed.add(grade_id)
         return failed

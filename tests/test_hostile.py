@@ -1,22 +1,30 @@
-"""The autograder under bad hand-ins, graded as a class in parallel with the real nbgrader.
+"""The autograder under attack and under bad hand-ins, graded as a class with the real nbgrader
+and the real sandbox.
 
-Every hand-in ends with a gradebook row and a reason a person can read, and
-none of them changes another's grade (a reference hand-in, "control", is in the
-same batch). Then: parallel grading loses no grade against a serial run.
+Attacks (tests/hostile/*.py) implement nothing and try to get points anyway, or to read or print
+what they must not: each gets no more automatic points than the untouched release, none of its
+feedback quotes the hidden checks or the reference solutions, and a correct hand-in graded in the
+same batch keeps every point. Bad hand-ins (loops, crashes, huge outputs, broken JSON, edited or
+deleted test cells, misplaced notebooks) each end with a gradebook row and a reason.
 """
 
 import copy
+import html
+import json
+import re
+from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
 from corpus import variants
 
-from nmf_kit.course import grade_table, nbgrader, new_course
-from nmf_kit.grader import autograde_class
-from nmf_kit.handins import make_handin
+from nmf_kit.gradebook import grade_table
+from nmf_kit.grading.batch import autograde_class
+from nmf_kit.nbgrader_plugins import _secret_lines
+from nmf_kit.runner import nbgrader
 
 pytestmark = pytest.mark.slow
+ATTACKS = variants(Path(__file__).with_name("hostile"))
 TESTS = {"test_update_steps": 2, "test_non_negative_shapes": 1, "test_loss_never_increases": 2,
          "test_zero_rows_and_columns": 1, "test_reconstruction_error": 2, "test_rating_matrix": 1,
          "test_recommend_unseen": 1, "test_recommend_order": 1, "test_recommend_user": 1}  # fmt: skip
@@ -27,41 +35,115 @@ def _without(*lost):
     return sum(TESTS.values()) - sum(TESTS[name] for name in lost)
 
 
+def _attack_notebook(courses, course, name, attack):
+    answers = dict(attack.ANSWERS)
+    if hasattr(attack, "PRINTED_LINES"):  # lines of the kit's hidden checks, "known by heart"
+        known = sorted(_secret_lines())[:40]
+        answers["update_rules"] = f"KNOWN_LINES = {chr(10).join(known)!r}\n" + answers["update_rules"]
+    notebook = courses.handin(course, answers, base="release")
+    return attack.TRANSFORM(notebook) if hasattr(attack, "TRANSFORM") else notebook
+
+
+@pytest.fixture(scope="module")
+def attacked(courses):
+    course = courses("attacks")
+    handins = {
+        name.replace("_", "-"): _attack_notebook(courses, course, name, a) for name, a in ATTACKS.items()
+    }
+    handins["neighbour"] = courses.handin(course)
+    handins["trivial"] = courses.handin(course, base="release")
+    from conftest import write_submission
+
+    for student, notebook in handins.items():
+        write_submission(course, student, notebook)
+    results = {r.student: r for r in autograde_class(course, "ex08", workers=2, cell_timeout=60)}
+    nbgrader(course, "generate_feedback", "ex08")
+    return course, results
+
+
+def test_no_attack_gets_more_than_a_trivial_handin(attacked):
+    course, results = attacked
+    table = grade_table(course).set_index("student")
+    assert table.loc["trivial", "tests"] == 0
+    for name in ATTACKS:
+        student = name.replace("_", "-")
+        assert results[student].status in ("graded", "failed"), (student, results[student])
+        assert table.loc[student, "tests"] == 0, (student, table.loc[student, "tests"])
+    assert table.loc["neighbour", "tests"] == 12  # graded in the same batch, untouched
+
+
+def test_no_feedback_quotes_the_hidden_checks_or_the_reference(attacked):
+    course, _ = attacked
+    secret = _secret_lines()
+    pages = sorted((course / "feedback").glob("*/ex08/nmf.html"))
+    assert len(pages) >= len(ATTACKS)
+    for page in pages:
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+        assert "BEGIN HIDDEN TESTS" not in text, page
+        # What the hand-in's own notebook shows (the release's code, the student's) is no secret.
+        handed_in = nbformat.read(course / "submitted" / page.parts[-3] / "ex08/nmf.ipynb", as_version=4)
+        shown = {" ".join(line.split()) for cell in handed_in.cells for line in cell.source.splitlines()}
+        quoted = [
+            line for line in {" ".join(line.split()) for line in text.splitlines()} if line in secret - shown
+        ]
+        assert not quoted, (page, quoted[:3])
+
+
+def test_no_attack_reaches_what_it_looks_for(attacked):
+    course, _ = attacked
+    for name, attack in ATTACKS.items():
+        path = course / "autograded" / name.replace("_", "-") / "ex08/nmf.ipynb"
+        if not path.exists():  # not graded at all (a kernel it killed): nothing it printed is kept
+            continue
+        notebook = nbformat.read(path, as_version=4)
+        printed = json.dumps([cell.get("outputs", []) for cell in notebook.cells])
+        for marker in getattr(attack, "REPORTS", []):
+            assert marker not in printed, (name, marker)
+
+
+def test_metadata_edits_do_not_turn_answers_into_tests(attacked):
+    from nbgrader.api import Gradebook
+
+    course, _ = attacked
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook("nmf", "ex08", "flip-cell-roles")
+        digits = next(g for g in notebook.grades if g.name == "digits_basis")
+        assert digits.auto_score is None  # still graded by hand,
+        assert digits.needs_manual_grade
+        assert digits.max_score < 20  # for the points the source gives
+
+
+# ----------------------------------------------------------------------------- bad hand-ins
 def _is_test(cell):
     meta = cell.metadata.get("nbgrader", {})
     return meta.get("grade") and not meta.get("solution")
 
 
-def _hostile_handins(course):
-    release, source = course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb"
+def _bad_handins(courses, course):
     corpus = variants()
 
     def handin(changes=None):
-        return make_handin(release, source, changes)
+        return courses.handin(course, changes)
 
     reference = handin()
-    cases = {}  # student -> (notebook or raw text, relative path, expected status, expected test points)
+    cases = {}  # student -> (notebook, file name or relative path, expected status, expected test points)
     cases["control"] = (reference, "nmf.ipynb", "graded", _without())
-    cases["untouched"] = (nbformat.read(release, as_version=4), "nmf.ipynb", "graded", 0)
+    cases["untouched"] = (courses.handin(course, base="release"), "nmf.ipynb", "graded", 0)
+    loops = "def non_negative(data, num_components, **kwargs):\n    while True:\n        pass"
     cases["loops-forever"] = (
-        handin({"non_negative": "def non_negative(data, num_components, **kwargs):\n    while True:\n        pass"}),
-        "nmf.ipynb", "graded", _without(*NON_NEGATIVE_TESTS),
-    )  # fmt: skip
-    cases["kills-kernel"] = (handin({"rating_matrix": "import os\nos._exit(1)"}), "nmf.ipynb", "failed", 0)
-    cases["sys-exit"] = (
-        handin({"rating_matrix": "import sys\nsys.exit('bye')"}),
+        handin({"non_negative": loops}),
         "nmf.ipynb",
         "graded",
-        _without("test_rating_matrix"),
+        _without(*NON_NEGATIVE_TESTS),
     )
+    cases["kills-kernel"] = (handin({"rating_matrix": "import os\nos._exit(1)"}), "nmf.ipynb", "failed", 0)
+    exits = handin({"rating_matrix": "import sys\nsys.exit('bye')"})
+    cases["sys-exit"] = (exits, "nmf.ipynb", "graded", _without("test_rating_matrix"))
     first_fails = handin({"update_rules": "raise RuntimeError('the first answer cell fails')"})
-    cases["error-first-cell"] = (
-        first_fails, "nmf.ipynb", "graded",
-        _without("test_update_steps", "test_loss_never_increases", *NON_NEGATIVE_TESTS),
-    )  # fmt: skip
-    cases["huge-output"] = (
-        handin({"prototypes_code": "for _ in range(200):\n    print('x' * 1_000_000)"}), "nmf.ipynb", "graded", _without(),
-    )  # fmt: skip
+    lost = ("test_update_steps", "test_loss_never_increases", *NON_NEGATIVE_TESTS)
+    cases["error-first-cell"] = (first_fails, "nmf.ipynb", "graded", _without(*lost))
+    printer = handin({"prototypes_code": "for _ in range(200):\n    print('x' * 1_000_000)"})
+    cases["huge-output"] = (printer, "nmf.ipynb", "graded", _without())
     cases["invalid-json"] = ('{"cells": [ this is not json', "nmf.ipynb", "failed", 0)
     deleted = copy.deepcopy(reference)
     deleted.cells = [cell for cell in deleted.cells if not _is_test(cell)]
@@ -88,12 +170,10 @@ def _hostile_handins(course):
         "graded",
         _without(*NON_NEGATIVE_TESTS),
     )
-    cases["calls-sklearn"] = (
-        handin(corpus["bug_calls_sklearn"].ANSWERS),
-        "nmf.ipynb",
-        "graded",
-        _without(*NON_NEGATIVE_TESTS),
-    )
+    sklearn = corpus["bug_calls_sklearn"]
+    cases["calls-sklearn"] = (handin(sklearn.ANSWERS), "nmf.ipynb", "graded", _without(*sklearn.LOSES))
+    warns = corpus["correct_warns"]
+    cases["warns-on-stderr"] = (handin(warns.ANSWERS), "nmf.ipynb", "graded", _without())
     cheat = corpus["cheat_rebinds_numpy"]
     # Its np.all also breaks pandas in its own notebook, so its rating matrix fails too.
     cases["rebinds-numpy"] = (
@@ -102,53 +182,35 @@ def _hostile_handins(course):
         "graded",
         _without(*cheat.LOSES, "test_rating_matrix"),
     )
-    cheat = corpus["cheat_rebinds_assertion"]
-    cases["rebinds-assertion"] = (handin(cheat.ANSWERS), "nmf.ipynb", "graded", _without(*cheat.LOSES))
     cases["renamed-deep"] = (reference, "work/My NMF (final).ipynb", "graded", _without())
     return cases
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory, data_env, monkeypatch_module):
-    for key, value in data_env.items():
-        monkeypatch_module.setenv(key, value)
-    course = new_course(tmp_path_factory.mktemp("hostile") / "course", ROOT)
-    nbgrader(course, "generate_assignment", "ex08", "--force", env=data_env)
-    cases = _hostile_handins(course)
+def bad(courses):
+    from conftest import write_submission
+
+    course = courses("bad")
+    cases = _bad_handins(courses, course)
     for student, (notebook, relative, _, _) in cases.items():
-        path = course / "submitted" / student / "ex08" / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(notebook, str):
-            path.write_text(notebook)
-        else:
-            nbformat.write(notebook, path)
-    lines = []
-    results = autograde_class(course, workers=2, cell_timeout=15, log=lines.append)
-    return course, cases, {r.student: r for r in results}, lines
+        write_submission(course, student, notebook, relative)
+    results = autograde_class(course, "ex08", workers=2, cell_timeout=15)
+    return course, cases, {r.student: r for r in results}
 
 
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    patch = pytest.MonkeyPatch()
-    yield patch
-    patch.undo()
-
-
-def test_every_handin_has_a_row_a_status_and_its_expected_points(hostile):
-    course, cases, results, lines = hostile
+def test_every_bad_handin_has_a_row_a_status_and_its_expected_points(bad):
+    course, cases, results = bad
     table = grade_table(course).set_index("student")
     assert sorted(table.index) == sorted(cases)  # a gradebook row for every hand-in
     for student, (_, _, status, points) in cases.items():
         assert results[student].status == status, (student, results[student])
         assert table.loc[student, "tests"] == points, (student, table.loc[student, "tests"], points)
-    assert any("[" in line and "/16]" in line for line in lines)  # progress
-    assert "2 failed" in lines[-1]
 
 
-def test_failures_are_explained_and_flagged(hostile):
+def test_failures_are_explained_and_flagged(bad):
     from nbgrader.api import Gradebook
 
-    course, _, results, _ = hostile
+    course, _, results = bad
     assert "kernel died" in results["kills-kernel"].reason
     assert "not valid notebook JSON" in results["invalid-json"].reason
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
@@ -157,13 +219,14 @@ def test_failures_are_explained_and_flagged(hostile):
             assert notebook.flagged
             assert not notebook.needs_manual_grade
             assert any(words in (c.auto_comment or "") for c in notebook.comments)
+        assert not gradebook.find_submission_notebook("nmf", "ex08", "control").flagged
     report = (course / "autograde-report.csv").read_text()
     assert "kills-kernel,failed" in report
     assert "control,graded" in report
 
 
-def test_timeouts_huge_output_and_moved_notebooks(hostile):
-    course, _cases, results, _ = hostile
+def test_timeouts_huge_output_and_moved_notebooks(bad):
+    course, _, results = bad
     looped = nbformat.read(course / "autograded/loops-forever/ex08/nmf.ipynb", as_version=4)
     errors = [
         o.get("ename") for c in looped.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
@@ -174,26 +237,24 @@ def test_timeouts_huge_output_and_moved_notebooks(hostile):
     assert (course / "submitted/renamed-deep/ex08/work/My NMF (final).ipynb").is_file()  # the original stays
 
 
-def test_parallel_grading_loses_no_grade_against_serial(tmp_path, data_env, monkeypatch):
-    for key, value in data_env.items():
-        monkeypatch.setenv(key, value)
-    corpus = variants()
-    names = ["correct_z_first", "bug_rated_included", "bug_ascending", "bug_no_clipping", "bug_one_iteration",
-             "bug_transposed", "correct_recommend_merge", "bug_user_position"]  # fmt: skip
-    tables = {}
-    for workers in (1, 2):
-        course = new_course(tmp_path / f"course{workers}", ROOT)
-        nbgrader(course, "generate_assignment", "ex08", "--force", env=data_env)
-        for name in names:
-            notebook = make_handin(
-                course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb", corpus[name].ANSWERS
-            )
-            (course / "submitted" / name / "ex08").mkdir(parents=True)
-            nbformat.write(notebook, course / "submitted" / name / "ex08" / "nmf.ipynb")
-        results = autograde_class(course, workers=workers, log=lambda line: None)
-        assert all(r.status == "graded" for r in results)
-        tables[workers] = grade_table(course).set_index("student")["tests"]
-    assert len(tables[2]) == len(names)
-    assert tables[1].to_dict() == tables[2].to_dict()
-    for name in names:
-        assert tables[2][name] == _without(*corpus[name].LOSES)
+def test_a_warning_on_stderr_costs_nothing(bad):
+    course, _, _ = bad
+    notebook = nbformat.read(course / "autograded/warns-on-stderr/ex08/nmf.ipynb", as_version=4)
+    cell = next(
+        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_update_steps"
+    )
+    assert any(o.get("name") == "stderr" for o in cell.outputs)  # the warning is there, and
+    assert grade_table(course).set_index("student").loc["warns-on-stderr", "tests"] == 12  # cost nothing
+
+
+def test_plain_nbgrader_autograde_refuses_and_says_why(courses):
+    from conftest import write_submission
+
+    course = courses("plain")
+    write_submission(course, "someone", courses.handin(course))
+    result = nbgrader(course, "autograde", "ex08", check=False)
+    output = result.stdout + result.stderr
+    assert "nmf-kit autograde" in output
+    assert "decided by the grader outside the student's kernel" in output
+    table = grade_table(course)
+    assert table.empty or (table["tests"] == 0).all()  # nothing was graded wrongly

@@ -1,7 +1,8 @@
 """The instructors' pipeline with the real nbgrader: hand-ins -> collect -> autograde -> feedback -> export.
 
-One course is graded once (module fixture): the reference solution, the
-untouched release, a correct variant and faulty variants from the corpus.
+One course is graded once (module fixture), sandboxed, with the hidden checks decided outside
+the kernels: the reference solution, the untouched release, correct variants and faulty variants
+from the corpus, each losing exactly the tests the fast corpus check says it loses.
 """
 
 import base64
@@ -14,19 +15,25 @@ import pytest
 from corpus import grade_in_process, variants
 
 from nmf_kit.collect import collect
-from nmf_kit.course import grade_table, nbgrader
 from nmf_kit.demo import write_handin_zip
-from nmf_kit.grader import autograde_class
+from nmf_kit.gradebook import grade_table
+from nmf_kit.grading.batch import autograde_class
 from nmf_kit.handins import make_handin
+from nmf_kit.runner import nbgrader
 
 pytestmark = pytest.mark.slow
 GRADED_VARIANTS = (
     "correct_z_first",
+    "correct_normalised",
+    "correct_float32",
     "bug_rated_included",
     "bug_ascending",
     "bug_user_position",
     "bug_no_clipping",
     "bug_calls_sklearn",
+    "bug_mean_over_users",
+    "bug_jacobi",
+    "bug_delegates_obfuscated",
 )
 
 
@@ -40,8 +47,8 @@ def _test_points(notebook_path):
 
 
 @pytest.fixture(scope="module")
-def graded(released_course, data_env):
-    course = released_course
+def graded(courses):
+    course = courses("pipeline")
     release, source = course / "release/ex08/nmf.ipynb", course / "source/ex08/nmf.ipynb"
     corpus = variants()
     handins = {"reference": make_handin(release, source), "untouched": nbformat.read(release, as_version=4)}
@@ -49,15 +56,12 @@ def graded(released_course, data_env):
         handins[name.replace("_", "-")] = make_handin(release, source, corpus[name].ANSWERS)
     for student, notebook in handins.items():
         write_handin_zip(notebook, course / "downloads" / f"{student}_ex08.zip")
-    outcomes = collect(course / "downloads", course, log=lambda line: None)
-    import os
-
-    os.environ.update(data_env)
-    results = autograde_class(course, log=lambda line: None)  # nbgrader autograde per student, sandboxed
+    outcomes = collect(course / "downloads", course)
+    results = autograde_class(course, "ex08", workers=2)  # sandboxed, hidden checks outside the kernels
     assert all(r.status == "graded" for r in results), results
-    nbgrader(course, "generate_feedback", "ex08", env=data_env)
-    nbgrader(course, "export", env=data_env)
-    return course, handins, outcomes
+    nbgrader(course, "generate_feedback", "ex08")
+    nbgrader(course, "export")
+    return course, handins, outcomes, {r.student: r for r in results}
 
 
 def _lost_tests(course, student, points):
@@ -70,7 +74,7 @@ def _lost_tests(course, student, points):
 
 
 def test_every_handin_was_collected(graded):
-    course, handins, outcomes = graded
+    course, handins, outcomes, _ = graded
     assert sorted(o.student_id for o in outcomes if o.status == "collected") == sorted(handins)
     for student, notebook in handins.items():  # the zip round-trip keeps the notebook as handed in
         collected = nbformat.read(course / "submitted" / student / "ex08" / "nmf.ipynb", as_version=4)
@@ -79,7 +83,7 @@ def test_every_handin_was_collected(graded):
 
 
 def test_reference_gets_every_automatic_point_and_release_none(graded):
-    course, _, _ = graded
+    course, _, _, _ = graded
     table = grade_table(course).set_index("student")
     assert table.loc["reference", "tests"] == table.loc["reference", "tests max"] == 12
     assert table.loc["untouched", "tests"] == 0
@@ -89,7 +93,7 @@ def test_reference_gets_every_automatic_point_and_release_none(graded):
 
 @pytest.mark.parametrize("name", GRADED_VARIANTS)
 def test_variant_loses_exactly_the_points_of_its_tests(graded, name):
-    course, _, _ = graded
+    course, _, _, _ = graded
     points = _test_points(course / "source/ex08/nmf.ipynb")
     variant = variants()[name]
     lost = _lost_tests(course, name.replace("_", "-"), points)
@@ -100,7 +104,7 @@ def test_variant_loses_exactly_the_points_of_its_tests(graded, name):
 
 
 def test_feedback_exists_shows_plots_and_hides_hidden_tests(graded):
-    course, handins, _ = graded
+    course, handins, _, _ = graded
     for student in handins:
         html = (course / "feedback" / student / "ex08" / "nmf.html").read_text(encoding="utf-8")
         for secret in ("BEGIN HIDDEN TESTS", "grading.check", "nmf_helpers", "_reference"):
@@ -117,12 +121,12 @@ def test_feedback_exists_shows_plots_and_hides_hidden_tests(graded):
 
 
 def test_autograded_notebook_keeps_the_hidden_tests_for_instructors(graded):
-    course, _, _ = graded
+    course, _, _, _ = graded
     assert "BEGIN HIDDEN TESTS" in (course / "autograded/reference/ex08/nmf.ipynb").read_text()
 
 
 def test_grades_csv_has_one_row_per_student(graded):
-    course, handins, _ = graded
+    course, handins, _, _ = graded
     grades = pd.read_csv(course / "grades.csv")
     assert sorted(grades["student_id"]) == sorted(handins)
     assert (grades["max_score"] == 20).all()
@@ -130,6 +134,41 @@ def test_grades_csv_has_one_row_per_student(graded):
 
 
 def test_handin_zip_holds_notebook_and_html(graded):
-    course, _, _ = graded
+    course, _, _, _ = graded
     with zipfile.ZipFile(course / "downloads/reference_ex08.zip") as archive:
         assert sorted(archive.namelist()) == ["nmf.html", "nmf.ipynb"]
+
+
+def test_only_code_that_hides_a_library_call_is_flagged_with_the_reason(graded):
+    from nbgrader.api import Gradebook
+
+    course, handins, _, _ = graded
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student in handins:
+            notebook = gradebook.find_submission_notebook("nmf", "ex08", student)
+            flagged = student == "bug-delegates-obfuscated"
+            assert notebook.flagged == flagged, student
+            comments = " ".join(c.auto_comment or "" for c in notebook.comments)
+            assert ("Flagged for the instructor" in comments) == flagged, student
+            if flagged:
+                assert "importlib" in comments
+
+
+def test_hidden_check_failures_are_explained_in_the_feedback(graded):
+    course, _, _, _ = graded
+    mean = (course / "feedback/bug-mean-over-users/ex08/nmf.html").read_text(encoding="utf-8")
+    assert "Grader: hidden checks of this cell failed" in mean
+    assert "not sorted by that user" in mean or "did not choose the movies by that user" in mean
+
+
+def test_each_handins_verdicts_and_seed_are_kept_for_the_instructor(graded):
+    import json
+
+    course, handins, _, results = graded
+    seeds = set()
+    for student in handins:
+        record = json.loads((course / ".nmf-kit/verdicts/ex08" / f"{student}.json").read_text())["nmf"]
+        seeds.add(record["seed"])
+        assert set(record["cells"]) >= {"test_update_steps", "test_recommend_user"}
+    assert len(seeds) == len(handins)  # a seed per hand-in
+    assert not (course / "feedback/reference/ex08/.nmf-kit").exists()

@@ -89,7 +89,12 @@ class Verdict:
     flags: list = field(default_factory=list)  # reasons for the instructor to look
 
     def as_dict(self):
-        return {"check": self.check, "passed": self.passed, "message": self.message, "flags": list(self.flags)}
+        return {
+            "check": self.check,
+            "passed": self.passed,
+            "message": self.message,
+            "flags": list(self.flags),
+        }
 
 
 def check_seed(seed, name):
@@ -111,8 +116,12 @@ def decide(name, student, seed, context, analysis=None):
     if analysis is not None and check.implements:
         reason = analysis.reason(check.implements)
         if reason:
-            return Verdict(name, False, f"{reason}: implement the multiplicative updates yourself (numpy only).")
-        flags = [f"could not tell from the code whether it calls a library NMF: {u}" for u in analysis.undecided]
+            return Verdict(
+                name, False, f"{reason}: implement the multiplicative updates yourself (numpy only)."
+            )
+        flags = [
+            f"could not tell from the code whether it calls a library NMF: {u}" for u in analysis.undecided
+        ]
     try:
         check.function(student, np.random.default_rng(check_seed(seed, name)), context)
     except CheckFailed as failure:
@@ -135,7 +144,9 @@ def checks_in_cell(source):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "run_checks":
                 for arg in node.args:
                     if not isinstance(arg, ast.Constant) or arg.value not in CHECKS:
-                        raise ValueError(f"unknown hidden check {ast.unparse(arg)!r}; known: {', '.join(CHECKS)}")
+                        raise ValueError(
+                            f"unknown hidden check {ast.unparse(arg)!r}; known: {', '.join(CHECKS)}"
+                        )
                     names.append(arg.value)
     if _HIDDEN.search(source) and not names:
         raise ValueError("a hidden-tests block that does not call run_checks(...)")

@@ -91,11 +91,18 @@ class Encoder:
         if isinstance(value, pd.Index):
             if isinstance(value, pd.MultiIndex):
                 raise WireError("a MultiIndex cannot be checked")
-            return {"t": "index", "ref": self._array(value.to_numpy()), "name": self.encode(_scalar(value.name))}
+            return {
+                "t": "index",
+                "ref": self._array(value.to_numpy()),
+                "name": self.encode(_scalar(value.name)),
+            }
         if isinstance(value, (tuple, list)):
             return {"t": type(value).__name__, "items": [self.encode(v, depth + 1) for v in value]}
         if isinstance(value, dict):
-            return {"t": "dict", "items": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+            return {
+                "t": "dict",
+                "items": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()],
+            }
         raise WireError(f"a value of type {type(value).__name__} cannot be checked")
 
 
@@ -167,7 +174,9 @@ def decode(node, arrays, resolve=None):
         return pd.Index(_lookup(arrays, node["ref"]).copy(), name=decode(node["name"], arrays))
     if kind == "series":
         index = decode(node["index"], arrays)
-        return pd.Series(_lookup(arrays, node["values"]).copy(), index=index, name=decode(node["name"], arrays))
+        return pd.Series(
+            _lookup(arrays, node["values"]).copy(), index=index, name=decode(node["name"], arrays)
+        )
     if kind == "frame":
         columns = [decode(c, arrays) for c in node["columns"]]
         data = [_lookup(arrays, ref).copy() for ref in node["data"]]

@@ -54,7 +54,16 @@ DYNAMIC_MODULES = frozenset(
      "base64", "zlib", "imp", "builtins", "inspect", "pkgutil", "zipimport"}
 )  # fmt: skip
 # IPython magics that only display or configure.
-HARMLESS_MAGICS = ("%matplotlib", "%config", "%precision", "%time ", "%timeit", "%%time", "%%timeit", "%pylab")
+HARMLESS_MAGICS = (
+    "%matplotlib",
+    "%config",
+    "%precision",
+    "%time ",
+    "%timeit",
+    "%%time",
+    "%%timeit",
+    "%pylab",
+)
 
 
 @dataclass
@@ -90,6 +99,7 @@ class _Module:
         self.imports = {}  # local name -> dotted origin ("sklearn.decomposition.NMF")
         self.defs = {}  # function name -> FunctionDef (the last definition)
         self.rebound = {}  # name -> how it was bound other than by def
+        self.tainted = {}  # name -> why: bound at module level to something that reaches a library NMF
         self.undecided = []
 
     def read(self, tree, cell_number):
@@ -108,17 +118,21 @@ class _Module:
                     self.undecided.append(f"cell {cell_number} imports * from {node.module}")
                     continue
                 local = alias.asname or alias.name.split(".")[0]
-                self.imports[local] = origin if alias.asname or isinstance(node, ast.ImportFrom) else alias.name
+                # `import a.b` binds `a`; `import a.b as c` and `from a import b` bind the full name
+                self.imports[local] = origin if alias.asname or isinstance(node, ast.ImportFrom) else local
                 self.rebound.pop(local, None)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.defs[node.name] = node
             self.rebound.pop(node.name, None)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            reaches = _reaches_library(node.value, self) if node.value is not None else ""
             for target in targets:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
                         self.rebound[name.id] = f"cell {cell_number} assigns it ({ast.unparse(node)[:80]})"
+                        if reaches:
+                            self.tainted[name.id] = f"{name.id} is bound to {reaches} (cell {cell_number})"
         elif isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.stmt):
@@ -142,16 +156,30 @@ def _dynamic(node):
     return None
 
 
-def _origin(node, module):
-    """The dotted name an expression refers to (through the notebook's imports), or ''."""
+def _origin(node, module, function_def=None):
+    """The dotted name an expression refers to through the notebook's imports, or '' when its
+    root is not an imported name (a local variable called NMF is just that)."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
-    if not isinstance(node, ast.Name):
+    if not isinstance(node, ast.Name) or node.id not in module.imports:
         return ""
-    head = module.imports.get(node.id, node.id)
-    return ".".join([head, *reversed(parts)])
+    if function_def is not None and _is_local(node.id, function_def):
+        return ""
+    return ".".join([module.imports[node.id], *reversed(parts)])
+
+
+def _reaches_library(expression, module):
+    """The library NMF (or reference) an expression names, through the notebook's imports, or ''."""
+    for node in ast.walk(expression):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            origin = _origin(node, module)
+            if set(origin.split(".")) & (LIBRARY_NMF | REFERENCE_PACKAGES):
+                return origin
+            if isinstance(node, ast.Name) and node.id in module.tainted:
+                return module.tainted[node.id]
+    return ""
 
 
 def _reachable(targets, module):
@@ -178,8 +206,10 @@ def _delegation(function, module):
                 parts = set(name.split("."))
                 if parts & LIBRARY_NMF or parts & REFERENCE_PACKAGES:
                     return f"{function} imports {name}"
+        if isinstance(node, ast.Name) and node.id in module.tainted and not _is_local(node.id, node_def):
+            return f"{function} uses {module.tainted[node.id]}"
         if isinstance(node, (ast.Name, ast.Attribute)):
-            origin = _origin(node, module)
+            origin = _origin(node, module, node_def)
             parts = set(origin.split("."))
             if parts & LIBRARY_NMF or parts & REFERENCE_PACKAGES:
                 return f"{function} uses {origin}"
@@ -188,6 +218,19 @@ def _delegation(function, module):
         if set(origin.split(".")) & (LIBRARY_NMF | REFERENCE_PACKAGES):
             return f"{function} is decorated with {origin}"
     return ""
+
+
+def _is_local(name, function_def):
+    """Whether ``name`` is a parameter or assigned inside the function (then it is not the global)."""
+    arguments = function_def.args
+    params = [a.arg for a in arguments.args + arguments.kwonlyargs + arguments.posonlyargs]
+    params += [a.arg for a in (arguments.vararg, arguments.kwarg) if a]
+    if name in params:
+        return True
+    return any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+        for n in ast.walk(function_def)
+    )
 
 
 def _doubts(function, module):
@@ -207,7 +250,9 @@ def _doubts(function, module):
         if isinstance(node, ast.Name) and node.id in module.imports:
             root = module.imports[node.id].split(".")[0]
             if root and root not in KNOWN_MODULES and root not in REFERENCE_PACKAGES:
-                doubts.append(f"{function} uses {module.imports[node.id]} (a module the course does not know)")
+                doubts.append(
+                    f"{function} uses {module.imports[node.id]} (a module the course does not know)"
+                )
     if node_def.decorator_list:
         doubts.append(f"{function} is decorated")
     return doubts
@@ -247,7 +292,9 @@ def analyse(cells, targets=("non_negative", "update_h", "update_z")):
         for function in _reachable([target], module):
             reason = _delegation(function, module)
             if reason and target not in analysis.delegates:
-                analysis.delegates[target] = reason if function == target else f"{target} calls {function}; {reason}"
+                analysis.delegates[target] = (
+                    reason if function == target else f"{target} calls {function}; {reason}"
+                )
             undecided += _doubts(function, module)
     analysis.undecided = list(dict.fromkeys(re.sub(r"\s+", " ", u) for u in undecided))
     return analysis

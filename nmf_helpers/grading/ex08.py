@@ -132,7 +132,9 @@ def check_monotone(student, rng, context):
             losses.append(_loss(X, z, h))
         losses = np.array(losses)
         if not _finite(losses):
-            raise CheckFailed(f"the loss became NaN or infinite when alternating update_h and update_z {where}.")
+            raise CheckFailed(
+                f"the loss became NaN or infinite when alternating update_h and update_z {where}."
+            )
         slack = (1e-5 if _computed_in(o.value for o in outcomes[span]) == np.float32 else 1e-9) * losses[0]
         rises = np.flatnonzero(np.diff(losses) > slack)
         if rises.size:
@@ -253,7 +255,9 @@ def check_iterations(student, rng, context):
         matches = [o for o in matches if _close(products[t + 1], _one_iteration(X, Z, H, o), rtol)]
         if not matches:
             if t == 0 and _close(products[1], products[0], rtol):
-                raise CheckFailed("num_iterations=1 returned the starting factors: the loop never updates them.")
+                raise CheckFailed(
+                    "num_iterations=1 returned the starting factors: the loop never updates them."
+                )
             raise CheckFailed(
                 f"non_negative(..., num_iterations={t + 1}) is not one multiplicative update further than "
                 f"num_iterations={t}: each iteration must update H (with the current Z) and then Z (with the "
@@ -292,7 +296,9 @@ def check_reconstruction(student, rng, context, slack=1.05, components=8):
         Z0, H0, _ = _factors(start.unwrap(what), what)
         best = _loss(X, *reference.non_negative(X, components, num_iterations=1000, init=(Z0, H0)))
     except CheckFailed:
-        best = float(np.median([_loss(X, *reference.non_negative(X, components, random_state=s)) for s in range(3)]))
+        best = float(
+            np.median([_loss(X, *reference.non_negative(X, components, random_state=s)) for s in range(3)])
+        )
     if loss > slack * best:
         raise CheckFailed(
             f"on {X.shape[0]} digits with {components} components, ||X - ZH||^2 is {loss / best:.2f} times "
@@ -324,7 +330,10 @@ def check_rating_matrix(student, rng, context):
         raise CheckFailed("rat_df has repeated user ids or movie ids.")
     if not index.isin(users).all() or len(index) != len(users):
         raise CheckFailed("rat_df should have one row per user, labelled by the user id.")
-    if not columns.isin(all_movies).all() or not pd.Index(np.setdiff1d(all_movies, list(merged))).isin(columns).all():
+    if (
+        not columns.isin(all_movies).all()
+        or not pd.Index(np.setdiff1d(all_movies, list(merged))).isin(columns).all()
+    ):
         raise CheckFailed("rat_df should have one column per movie, labelled by the movie id.")
     values = rat_df.to_numpy(dtype=float, na_value=np.nan) if rat_df.shape[1] else np.zeros((len(index), 0))
     if np.isnan(values).any():
@@ -334,11 +343,26 @@ def check_rating_matrix(student, rng, context):
     known = ratings[~ratings["movie id"].isin(merged)]
     rows, cols = index.get_indexer(known["user id"]), columns.get_indexer(known["movie id"])
     if not np.array_equal(values[rows, cols], known["rating"].to_numpy(float)):
-        raise CheckFailed("some ratings are not at rat_df.loc[user id, movie id]: pivot with the ids as labels.")
+        raise CheckFailed(
+            "some ratings are not at rat_df.loc[user id, movie id]: pivot with the ids as labels."
+        )
 
 
 # --------------------------------------------------------------------------- 1.2 recommend_movies
-_WORDS = ("Blue", "Night", "River", "Stone", "Glass", "Paper", "Silent", "Golden", "Iron", "Last", "Lost", "Wild")
+_WORDS = (
+    "Blue",
+    "Night",
+    "River",
+    "Stone",
+    "Glass",
+    "Paper",
+    "Silent",
+    "Golden",
+    "Iron",
+    "Last",
+    "Lost",
+    "Wild",
+)
 
 
 def _world(rng, scatter_users, scatter_movies):
@@ -352,8 +376,13 @@ def _world(rng, scatter_users, scatter_movies):
     """
     n_users, n_movies = (int(v) for v in rng.integers((24, 26), (36, 40)))
     users = rng.choice(np.arange(2, 600), n_users, replace=False) if scatter_users else np.arange(n_users)
-    movie_ids = rng.choice(np.arange(100, 2500), n_movies, replace=False) if scatter_movies else np.arange(n_movies)
-    titles = [f"{rng.choice(_WORDS)} {rng.choice(_WORDS)} {k} ({1930 + int(rng.integers(70))})" for k in range(n_movies)]
+    movie_ids = (
+        rng.choice(np.arange(100, 2500), n_movies, replace=False) if scatter_movies else np.arange(n_movies)
+    )
+    titles = [
+        f"{rng.choice(_WORDS)} {rng.choice(_WORDS)} {k} ({1930 + int(rng.integers(70))})"
+        for k in range(n_movies)
+    ]
     movies = pd.DataFrame(
         {"movie id": movie_ids, "movie title": titles, "release date": "01-Jan-1995", "Comedy": rng.integers(0, 2, n_movies)}
     )  # fmt: skip
@@ -450,7 +479,9 @@ def check_recommend_order(student, rng, context):
         if (np.diff(values) > 0).any():
             raise CheckFailed(f"{what} is not sorted by that user's predicted rating, best first.")
         if _better_left_out(row, ratings, user, ids, values):
-            raise CheckFailed(f"{what} left out an unseen movie with a higher predicted rating than one it returned.")
+            raise CheckFailed(
+                f"{what} left out an unseen movie with a higher predicted rating than one it returned."
+            )
 
 
 def _better_left_out(row, ratings, user, ids, values):
@@ -481,5 +512,7 @@ def check_recommend_user(student, rng, context):
         # Chosen by this user's row: nothing better (or, ranked the wrong way up, nothing worse)
         # left out; the order itself and leaving out rated movies are the other checks' business.
         values = row.loc[ids].to_numpy()
-        if _better_left_out(row, ratings, user, ids, values) and _better_left_out(-row, ratings, user, ids, -values):
+        if _better_left_out(row, ratings, user, ids, values) and _better_left_out(
+            -row, ratings, user, ids, -values
+        ):
             raise CheckFailed(f"{what} did not choose the movies by that user's predicted ratings: {hint}.")

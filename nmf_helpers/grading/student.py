@@ -142,5 +142,7 @@ class InProcessStudent(Student):
     def run(self, calls):
         nonce = secrets.token_hex(8)
         shown = []
-        _wire.serve(request(calls, nonce), self.namespace, lambda data, raw=True: shown.append(data[_wire.MIME]))
+        _wire.serve(
+            request(calls, nonce), self.namespace, lambda data, raw=True: shown.append(data[_wire.MIME])
+        )
         return answer(shown, nonce, len(calls))

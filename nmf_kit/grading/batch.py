@@ -20,6 +20,7 @@ link, a fifo, a device) is refused, never followed. The report
 (``autograde-report.csv``) is written whatever happens.
 """
 
+import contextlib
 import csv
 import hashlib
 import hmac
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +56,12 @@ class Grader(Configurable):
     """Class grading options (``c.Grader.*`` in nbgrader_config.py; the command line overrides them)."""
 
     workers = Integer(0, min=0, help="hand-ins graded at once (0: the number of cores)").tag(config=True)
-    handin_timeout = Integer(600, min=1, help="seconds of wall time for one hand-in, all cells").tag(config=True)
-    scheduler = Unicode("", help="address of a Dask scheduler to grade on (empty: this machine)").tag(config=True)
+    handin_timeout = Integer(600, min=1, help="seconds of wall time for one hand-in, all cells").tag(
+        config=True
+    )
+    scheduler = Unicode("", help="address of a Dask scheduler to grade on (empty: this machine)").tag(
+        config=True
+    )
 
 
 @dataclass
@@ -144,7 +150,9 @@ def make_bundle(course, assignment, config_text, gradebook_url):
         )  # fmt: skip
         if run.returncode != 0:
             tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-8:])
-            raise KitError(f"could not prepare {assignment} for grading (nbgrader generate_assignment):\n{tail}")
+            raise KitError(
+                f"could not prepare {assignment} for grading (nbgrader generate_assignment):\n{tail}"
+            )
         stale = _cells_differ(url, gradebook_url, assignment)
         if stale:
             raise KitError(
@@ -172,7 +180,10 @@ def _cells(url, assignment):
 
 def _cells_differ(template, course, assignment):
     mine, theirs = _cells(template, assignment), _cells(course, assignment)
-    changed = sorted({key[1] for key in set(mine) ^ set(theirs)} | {k[1] for k in mine if k in theirs and mine[k] != theirs[k]})
+    changed = sorted(
+        {key[1] for key in set(mine) ^ set(theirs)}
+        | {k[1] for k in mine if k in theirs and mine[k] != theirs[k]}
+    )
     return ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")
 
 
@@ -186,6 +197,10 @@ class Recorder:
 
     def graded(self, outcome):
         """Replay the worker's result through ``nbgrader autograde`` here; '' or the reason it failed."""
+        with _quiet_nbgrader():
+            return self._replay(outcome)
+
+    def _replay(self, outcome):
         from nbgrader.converters import Autograde
         from nbgrader.utils import capture_log
 
@@ -211,6 +226,10 @@ class Recorder:
 
     def failed(self, student, reason):
         """A zero, flagged, with the reason in the comments; no stale autograded copy."""
+        with _quiet_nbgrader():
+            self._failed(student, reason)
+
+    def _failed(self, student, reason):
         from nbgrader.api import Gradebook
 
         stale = self.course / "autograded" / student / self.assignment
@@ -239,6 +258,16 @@ class Recorder:
             except MissingEntry:
                 return False
         return True
+
+
+@contextlib.contextmanager
+def _quiet_nbgrader():
+    """Without SQLAlchemy's warnings about nbgrader's own session use (nothing a user can act on)."""
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SAWarning)
+        yield
 
 
 # --------------------------------------------------------------------------- the class
@@ -289,6 +318,7 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
     )  # fmt: skip
     scheduler = scheduler or grader.scheduler or None
     workers = int(workers or grader.workers or (0 if scheduler else default_workers()))
+    _check_gradebook(coursedir.db_url, assignment)
     recorder = Recorder(course, coursedir, assignment)
     every = students if students is not None else _submitted(course, assignment)
     results, todo = [], []
@@ -300,7 +330,9 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
     start = time.perf_counter()
     try:
         if settings.tool == "none":
-            log.warning("WARNING: grading WITHOUT a sandbox (c.Sandbox.tool = 'none'): student code runs with your rights.")
+            log.warning(
+                "WARNING: grading WITHOUT a sandbox (c.Sandbox.tool = 'none'): student code runs with your rights."
+            )
         jobs, refused, notes = _jobs(course, assignment, todo, options, config, coursedir.db_url)
         for student, reason in refused:
             results.append(_record_failure(recorder, student, reason, 0.0))
@@ -309,18 +341,51 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
         log.info(f"autograding {len(jobs)} submission(s) of {assignment} {where}{boxed}")
         if jobs and settings.tool == "bwrap" and not scheduler:
             _self_test(settings, assignment, options, course)
-        outcomes = _run(jobs, workers, scheduler)
-        width = len(str(len(jobs)))
-        for done, outcome in enumerate(outcomes, 1):
-            result = _record(recorder, outcome)
-            result.reason = "; ".join(filter(None, [notes.get(result.student), result.reason]))
-            results.append(result)
-            detail = f" ({result.reason})" if result.reason else ""
-            log.info(f"[{done:{width}d}/{len(jobs)}] {result.student}: {result.status} in {result.seconds:.1f} s"
-                     f" on {result.worker}{detail}")  # fmt: skip
+        width, pending = len(str(len(jobs))), {job.student for job in jobs}
+        try:
+            for done, outcome in enumerate(_run(jobs, workers, scheduler), 1):
+                result = _record(recorder, outcome)
+                result.reason = "; ".join(filter(None, [notes.get(result.student), result.reason]))
+                results.append(result)
+                pending.discard(result.student)
+                detail = f" ({result.reason})" if result.reason else ""
+                log.info(f"[{done:{width}d}/{len(jobs)}] {result.student}: {result.status} in {result.seconds:.1f} s"
+                         f" on {result.worker}{detail}")  # fmt: skip
+        except KitError:
+            results += [
+                Result(s, "error", 0.0, "not graded: the run stopped before it (run again)")
+                for s in sorted(pending)
+            ]
+            raise
     finally:
         _report(course, results, time.perf_counter() - start)
     return sorted(results, key=lambda r: r.student)
+
+
+def _check_gradebook(url, assignment):
+    """KitError saying what to do when the gradebook cannot be opened or lacks the assignment."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :].split("?")[0]).is_file():
+        raise KitError(
+            f"there is no gradebook at {shown} yet: run `nmf-kit release` (generate the assignment) first."
+        )
+    try:
+        with Gradebook(url) as gradebook:
+            gradebook.find_assignment(assignment)
+    except MissingEntry:
+        raise KitError(
+            f"{assignment} is not in the gradebook ({shown}): run `nmf-kit release` first."
+        ) from None
+    except (SQLAlchemyError, OSError) as exc:
+        detail = str(exc).strip().splitlines()[0][:200]
+        raise KitError(
+            f"cannot open the gradebook at {shown} ({detail}): check c.CourseDirectory.db_url in "
+            "nbgrader_config.py and that its database server runs and accepts this user."
+        ) from None
 
 
 def _submitted(course, assignment):
@@ -335,7 +400,9 @@ def _jobs(course, assignment, students, options, config, db_url):
     jobs, refused, notes = [], [], {}
     if not students:
         return jobs, refused, notes
-    bundle = make_bundle(course, assignment, (course / "nbgrader_config.py").read_text(encoding="utf-8"), db_url)
+    bundle = make_bundle(
+        course, assignment, (course / "nbgrader_config.py").read_text(encoding="utf-8"), db_url
+    )
     secret = course_secret(course)
     for student in students:
         folder = course / "submitted" / student / assignment
@@ -349,7 +416,9 @@ def _jobs(course, assignment, students, options, config, db_url):
             refused.append((student, problem))
             continue
         files = _files(folder)
-        jobs.append(worker.Job(student, files, handin_seed(secret, assignment, student, files), bundle, options))
+        jobs.append(
+            worker.Job(student, files, handin_seed(secret, assignment, student, files), bundle, options)
+        )
     return jobs, refused, notes
 
 
@@ -399,7 +468,9 @@ def _record_failure(recorder, student, reason, seconds, where=""):
     try:
         recorder.failed(student, reason)
     except Exception as exc:  # noqa: BLE001 - one student's gradebook error must not stop the batch
-        return Result(student, "error", seconds, f"{reason}; and the gradebook refused the zero: {exc}", where)
+        return Result(
+            student, "error", seconds, f"{reason}; and the gradebook refused the zero: {exc}", where
+        )
     return Result(student, "failed", seconds, reason, where)
 
 

@@ -146,7 +146,9 @@ def grade(job):
 
     size = sum(len(data) for data in job.files.values())
     if size > MAX_HANDIN_BYTES:
-        return outcome("failed", f"the hand-in holds {size // 2**20} MB, more than {MAX_HANDIN_BYTES // 2**20} MB")
+        return outcome(
+            "failed", f"the hand-in holds {size // 2**20} MB, more than {MAX_HANDIN_BYTES // 2**20} MB"
+        )
     unreadable = _unreadable(job)
     if unreadable:
         return outcome("failed", unreadable)
@@ -174,7 +176,10 @@ def grade(job):
             config = sandbox.Sandbox(**settings)
             name = hashlib.sha256(f"{work}".encode()).hexdigest()[:16]
             group = cgroups.create(name, memory=config.memory, processes=config.processes)
-            threads = {k: str(options.threads) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+            threads = {
+                k: str(options.threads)
+                for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+            }
             folder = sandbox.spec(
                 config, assignment=bundle.assignment, data_folder=data_folder, folder=work / "sandbox",
                 runtime=runtime, cgroups=group.folders if group else (), env=threads,
@@ -270,4 +275,6 @@ def _reason(failures, group, sandbox_folder, log):
         if failure == "KernelStartError":
             return f"the grader could not start the sandbox's kernel: {kernel.splitlines()[-1] if kernel else 'no log'}"
         return f"the notebook could not be run: {failure}"
-    return "nbgrader could not grade it: " + (log.strip().splitlines()[-1][-300:] if log.strip() else "no output")
+    return "nbgrader could not grade it: " + (
+        log.strip().splitlines()[-1][-300:] if log.strip() else "no output"
+    )

@@ -113,6 +113,7 @@ def bwrap_argv(spec, cwd, connection_file, staged, file_fds):
         argv += ["--perms", "0644", "--file", str(fd), f"/etc/{name}"]
     runtime = os.path.dirname(os.path.abspath(connection_file))
     argv += ["--bind", staged.get(runtime, runtime), runtime]  # the connection file and the kernel's sockets
+    argv += ["--remount-ro", "/"]  # only the scratch folder, /tmp and the sockets' folder are writable
     argv += ["--chdir", scratch, "--clearenv"]
     environment = {
         "HOME": SANDBOX_HOME, "USER": "student", "LANG": "C.UTF-8", "PATH": spec["path"],
@@ -176,9 +177,17 @@ def main(argv=None):
     command = bwrap_argv(spec, cwd, connection_file, staged, fds)
     for _, fd in fds + etc:
         os.set_inheritable(fd, True)
+    # bwrap stays pid 1 of the sandbox, where the kernel can read its command line and
+    # environment: it gets its arguments through a pipe and no environment at all (the
+    # grader's holds the hand-in's seed; the kernel's own is set by --setenv).
+    split = command.index("--")
+    options, kernel = command[1:split], command[split:]
+    arguments = os.memfd_create("bwrap-args", 0)  # inheritable: no MFD_CLOEXEC
+    os.write(arguments, b"\0".join(arg.encode() for arg in options) + b"\0")
+    os.lseek(arguments, 0, os.SEEK_SET)
     if spec.get("debug") or os.environ.get("NMF_KIT_SANDBOX_DEBUG"):
         print("nmf-kit sandbox:", command, flush=True)
-    os.execv(command[0], command)
+    os.execve(command[0], [command[0], "--args", str(arguments), *kernel], {})
 
 
 if __name__ == "__main__":

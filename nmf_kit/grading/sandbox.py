@@ -60,17 +60,23 @@ class SandboxUnavailable(KitError):
 class Sandbox(Configurable):
     """How hand-ins' kernels are confined (``c.Sandbox.*``)."""
 
-    tool = Enum(["bwrap", "none"], "bwrap", help="'bwrap' (bubblewrap) or 'none' (no sandbox: a warning every run)").tag(
+    tool = Enum(
+        ["bwrap", "none"], "bwrap", help="'bwrap' (bubblewrap) or 'none' (no sandbox: a warning every run)"
+    ).tag(config=True)
+    memory = Integer(
+        4 * GiB, min=256 * MiB, help="bytes of memory per hand-in, /tmp included (cgroup, as root)"
+    ).tag(config=True)
+    address_space = Integer(8 * GiB, min=512 * MiB, help="bytes of address space per process").tag(
         config=True
     )
-    memory = Integer(4 * GiB, min=256 * MiB, help="bytes of memory per hand-in, /tmp included (cgroup, as root)").tag(
-        config=True
-    )
-    address_space = Integer(8 * GiB, min=512 * MiB, help="bytes of address space per process").tag(config=True)
     processes = Integer(256, min=16, help="processes and threads per hand-in").tag(config=True)
     tmp_size = Integer(512 * MiB, min=16 * MiB, help="bytes of the kernel's /tmp").tag(config=True)
-    scratch_size = Integer(512 * MiB, min=16 * MiB, help="bytes of the kernel's working folder").tag(config=True)
-    file_size = Integer(256 * MiB, min=MiB, help="largest file the kernel may write, in bytes").tag(config=True)
+    scratch_size = Integer(512 * MiB, min=16 * MiB, help="bytes of the kernel's working folder").tag(
+        config=True
+    )
+    file_size = Integer(256 * MiB, min=MiB, help="largest file the kernel may write, in bytes").tag(
+        config=True
+    )
     user = Unicode("nobody", help="host user the kernel runs as when grading as root").tag(config=True)
 
 
@@ -82,7 +88,9 @@ def _uid_gid(user):
     try:
         entry = pwd.getpwnam(user)
     except KeyError:
-        raise SandboxUnavailable(f"c.Sandbox.user is {user!r}, which is not a user of this machine.") from None
+        raise SandboxUnavailable(
+            f"c.Sandbox.user is {user!r}, which is not a user of this machine."
+        ) from None
     if entry.pw_uid == 0:
         raise SandboxUnavailable("c.Sandbox.user must not be root.")
     return entry.pw_uid, entry.pw_gid
@@ -100,7 +108,9 @@ def _package_folders():
 
 def _python_trees():
     """The folders the kernel's Python needs: its prefixes (the environment and the base install)."""
-    return sorted({str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix) if Path(p).is_dir()})
+    return sorted(
+        {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix) if Path(p).is_dir()}
+    )
 
 
 def _read_only(data_folder):
@@ -263,7 +273,9 @@ def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
             if manager.has_kernel:
                 manager.shutdown_kernel(now=True)
         if reply["content"]["status"] != "ok":
-            raise SandboxUnavailable(f"the sandbox's kernel could not run the probe: {reply['content'].get('evalue')}")
+            raise SandboxUnavailable(
+                f"the sandbox's kernel could not run the probe: {reply['content'].get('evalue')}"
+            )
         report = json.loads("".join(printed).strip().splitlines()[-1])
     problems = []
     if report["uid"] == 0 or int(report["caps"], 16) != 0:
@@ -291,7 +303,11 @@ def _diagnosis(log, exc):
     fixes = []
     if "No such file or directory" in text and "execvp" in text:
         fixes.append("the kernel's Python is not visible inside the sandbox: report this with the log above")
-    if "Operation not permitted" in text or "setting up uid map" in text or "No permissions to create" in text:
+    if (
+        "Operation not permitted" in text
+        or "setting up uid map" in text
+        or "No permissions to create" in text
+    ):
         fixes.append(
             "user namespaces are not available to the grader (check `sysctl kernel.unprivileged_userns_clone` "
             "and `user.max_user_namespaces`, or AppArmor's `kernel.apparmor_restrict_unprivileged_userns`)"

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from traitlets import Unicode
 
 from nmf_helpers.grading import _wire as wire
@@ -75,7 +75,11 @@ class KernelStudent(Student):
         nonce = secrets.token_hex(12)
         code = _DRIVER.format(source=_WIRE_SOURCE, request=request(calls, nonce))
         outputs, reply = self.executor.run_hidden(code, self.index)
-        messages = [o["data"][wire.MIME] for o in outputs if o.get("output_type") == "display_data" and wire.MIME in o.get("data", {})]
+        messages = [
+            o["data"][wire.MIME]
+            for o in outputs
+            if o.get("output_type") == "display_data" and wire.MIME in o.get("data", {})
+        ]
         asked = ", ".join(dict.fromkeys(c.name for c in calls))
         try:
             return answer(messages, nonce, len(calls))
@@ -114,7 +118,10 @@ class TrustedExecute(Execute):
             self._write({"seed": self._seed, "error": error, "detail": str(exc)[:500]}, resources)
             raise
         for grade_id, names in self._plan.items():
-            not_run = [{"check": n, "passed": False, "message": "the test cell was not run", "flags": []} for n in names]
+            not_run = [
+                {"check": n, "passed": False, "message": "the test cell was not run", "flags": []}
+                for n in names
+            ]
             self._cells.setdefault(grade_id, {"visible_ok": False, "verdicts": not_run})
         record = {"seed": self._seed, "cells": self._cells, "flags": _flags(self._cells)}
         resources["nmf_kit"] = record
@@ -151,7 +158,7 @@ class TrustedExecute(Execute):
             notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
             for cell in notebook.source_cells:
                 grade = next((g for g in notebook.grade_cells if g.name == cell.name), None)
-                if grade is not None and not cell.name in {s.name for s in notebook.solution_cells}:
+                if grade is not None and cell.name not in {s.name for s in notebook.solution_cells}:
                     plan[cell.name] = checks_in_cell(cell.source)
         return plan
 
@@ -171,7 +178,10 @@ class TrustedExecute(Execute):
             visible_ok = self._status.get(index, "ok") == "ok"
             started = time.perf_counter()
             verdicts = self._decide(names, index)
-            self._cells[grade_id] = {**_record(visible_ok, verdicts), "seconds": round(time.perf_counter() - started, 3)}
+            self._cells[grade_id] = {
+                **_record(visible_ok, verdicts),
+                "seconds": round(time.perf_counter() - started, 3),
+            }
             cell.outputs.append(_note(visible_ok, verdicts))
         return cell, resources
 
@@ -213,7 +223,9 @@ def _record(visible_ok, verdicts):
 
 
 def _flags(cells):
-    return sorted({flag for cell in cells.values() for verdict in cell["verdicts"] for flag in verdict["flags"]})
+    return sorted(
+        {flag for cell in cells.values() for verdict in cell["verdicts"] for flag in verdict["flags"]}
+    )
 
 
 def passed(entry):
@@ -237,6 +249,36 @@ def _note(visible_ok, verdicts):
         text = "Grader: hidden checks of this cell failed:\n" + "\n".join(lines)
     return nbformat.v4.new_output("display_data", data={"text/markdown": text, "text/plain": text},
                                   metadata={"nmf_kit": "verdict"})  # fmt: skip
+
+
+class OverwriteCellsInOrder(OverwriteCells):
+    """nbgrader's OverwriteCells, putting a deleted graded cell back after the nearest earlier cell
+    of the source that the hand-in still has (nbgrader's own assumes that cell is graded and
+    fails on a notebook whose graded cells follow a plain markdown cell)."""
+
+    def add_missing_grade_cells(self, nb, resources):
+        source = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        order = [cell.name for cell in source.source_cells]
+        graded = {cell.name: cell for cell in source.grade_cells}
+        solutions = {cell.name for cell in source.solution_cells}
+        present = {
+            c.metadata["nbgrader"]["grade_id"]: c
+            for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id")
+        }
+        for position, name in enumerate(order):
+            if name not in graded or name in present:
+                continue
+            self.log.warning(f"Missing grade cell {name} encountered, adding to notebook")
+            cell = self.missing_cell_transform(
+                source.source_cells[position], graded[name].max_score, name in solutions
+            )
+            cell["id"] = f"restored-{name}"[:64]
+            anchor = next((present[p] for p in reversed(order[:position]) if p in present), None)
+            index = 0 if anchor is None else next(i for i, c in enumerate(nb.cells) if c is anchor) + 1
+            nb.cells.insert(index, cell)
+            present[name] = cell
+        return nb, resources
 
 
 class RestoreCellMetadata(NbGraderPreprocessor):
@@ -281,11 +323,15 @@ class SaveTrustedGrades(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         record = resources.get("nmf_kit")
         if record is None:
-            raise RuntimeError("SaveTrustedGrades needs TrustedExecute earlier in the autograde preprocessors.")
+            raise RuntimeError(
+                "SaveTrustedGrades needs TrustedExecute earlier in the autograde preprocessors."
+            )
         info = resources["nbgrader"]
         cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
         with Gradebook(info["db_url"]) as gradebook:
-            submission = gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            submission = gradebook.find_submission_notebook(
+                info["notebook"], info["assignment"], info["student"]
+            )
             answers = {c.name for c in submission.notebook.solution_cells}
             for grade in submission.grades:
                 if grade.name in record["cells"]:
@@ -298,11 +344,13 @@ class SaveTrustedGrades(NbGraderPreprocessor):
             flags = "; ".join(record["flags"])
             for comment in submission.comments:
                 cell = cells.get(comment.name)
-                if cell is None:
+                if cell is None or (utils.compute_checksum(cell) == cell.metadata.nbgrader.get(
+                    "checksum"
+                ) and not utils.is_task(cell)):
                     comment.auto_comment = "No response."
-                elif utils.compute_checksum(cell) == cell.metadata.nbgrader.get("checksum") and not utils.is_task(cell):
-                    comment.auto_comment = "No response."
-                elif flags and any(f"def {name}(" in cell.source for name in ("non_negative", "update_h", "update_z")):
+                elif flags and any(
+                    f"def {name}(" in cell.source for name in ("non_negative", "update_h", "update_z")
+                ):
                     comment.auto_comment = f"Flagged for the instructor: {flags}"
                 else:
                     comment.auto_comment = None
