@@ -10,7 +10,6 @@ deleted test cells, misplaced notebooks) each end with a gradebook row and a rea
 
 import copy
 import html
-import json
 import re
 from pathlib import Path
 
@@ -96,7 +95,9 @@ def test_no_attack_reaches_what_it_looks_for(attacked):
         if not path.exists():  # not graded at all (a kernel it killed): nothing it printed is kept
             continue
         notebook = nbformat.read(path, as_version=4)
-        printed = json.dumps([cell.get("outputs", []) for cell in notebook.cells])
+        printed = "".join(  # what it printed, not the tracebacks that quote its own code
+            o.get("text", "") for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
+        )
         for marker in getattr(attack, "REPORTS", []):
             assert marker not in printed, (name, marker)
 

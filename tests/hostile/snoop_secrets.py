@@ -15,8 +15,12 @@ for path in glob.glob("/proc/*/environ") + glob.glob("/proc/*/cmdline"):
         continue
     if "NMF_KIT_SEED" in text or "nbgrader" in text:
         print("SECRET-FOUND process", path)
-for path in glob.glob("/**/.nmf-kit/secret", recursive=True)[:5]:
-    print("SECRET-FOUND file", path)
+for root in ("/home", "/root", "/tmp", "/work", "/srv", "/var"):
+    try:
+        for path in glob.glob(root + "/**/.nmf-kit/secret", recursive=True)[:5]:
+            print("SECRET-FOUND file", path)
+    except OSError as exc:
+        print("cannot search", root, type(exc).__name__)
 print("snooped", len(os.environ), "variables")
 """,
 }
