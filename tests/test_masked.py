@@ -316,3 +316,17 @@ def test_grid_search_sees_only_the_ratings_it_is_given(monkeypatch):
         base_keys = set(zip(base["user id"], base["movie id"], strict=True))
         assert fit_keys.isdisjoint(pair_keys)
         assert fit_keys | pair_keys == base_keys  # all of the base, nothing else
+
+
+def test_averaged_fits_warn_once_when_out_of_sweeps():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        non_negative_masked(
+            _ratings(), 3, biases=True, n_fits=3, tol=1e-14, num_iterations=10, random_state=0
+        )
+    assert [w.category for w in caught] == [ConvergenceWarning]
+    assert "num_iterations=10" in str(caught[0].message)

@@ -282,7 +282,7 @@ def non_negative_masked(
     problem = _Observed(rows, cols, values, shape)
     rng = check_random_state(random_state, caller) if init is None else None
     every = verbose_every(verbose)
-    fits = []
+    fits, unconverged = [], False
     for fit in range(n_fits):
         if init is None:
             z, h = _random_start(rng, shape, m_comp, values, biases, eps)
@@ -290,9 +290,10 @@ def non_negative_masked(
             z, h = init_factors(shape, m_comp, init, None, np.float64, caller)
         label = caller if n_fits == 1 else f"{caller} (fit {fit + 1} of {n_fits})"
         model, done = _masked_cd(problem, z, h, l2, biases, bias_l2, n_iter, tol, eps, every, label)
-        if tol is not None and done == n_iter > 0 and not converged(model.losses, tol, n_iter):
-            warn_not_converged(caller, n_iter, tol)
+        unconverged |= tol is not None and done == n_iter > 0 and not converged(model.losses, tol, n_iter)
         fits.append(model)
+    if unconverged:  # once, however many fits ran out of sweeps
+        warn_not_converged(caller, n_iter, tol)
     return fits[0] if n_fits == 1 else _average(fits)
 
 
