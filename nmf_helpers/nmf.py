@@ -166,6 +166,13 @@ def non_negative(
     losses : ndarray of shape (n_iterations_run + 1,)
         Only when ``return_loss`` is True.
 
+    Notes
+    -----
+    The loop runs on one core, with BLAS limited to one thread: its products
+    are many and short, and BLAS threads (or threads over row blocks) cost
+    more than they saved on the course's data, idle or on a shared machine
+    (``bench/bench_nmf.py``, README "Performance").
+
     Examples
     --------
     >>> import numpy as np
