@@ -40,7 +40,10 @@ def _attack_notebook(courses, course, name, attack):
         known = sorted(_secret_lines())[:40]
         answers["update_rules"] = f"KNOWN_LINES = {chr(10).join(known)!r}\n" + answers["update_rules"]
     notebook = courses.handin(course, answers, base="release")
-    return attack.TRANSFORM(notebook) if hasattr(attack, "TRANSFORM") else notebook
+    notebook = attack.TRANSFORM(notebook) if hasattr(attack, "TRANSFORM") else notebook
+    if hasattr(attack, "EXTRA_FILES"):  # files handed in next to the notebook
+        return {"nmf.ipynb": nbformat.writes(notebook), **attack.EXTRA_FILES}
+    return notebook
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +98,11 @@ def test_no_attack_reaches_what_it_looks_for(attacked):
         if not path.exists():  # not graded at all (a kernel it killed): nothing it printed is kept
             continue
         notebook = nbformat.read(path, as_version=4)
-        printed = "".join(  # what it printed, not the tracebacks that quote its own code
-            o.get("text", "") for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
+        printed = "".join(  # what it printed or displayed, not the tracebacks that quote its own code
+            o.get("text", "") if o.get("output_type") == "stream" else str(o.get("data", {}))
+            for c in notebook.cells
+            for o in c.get("outputs", [])
+            if o.get("output_type") in ("stream", "display_data", "execute_result")
         )
         for marker in getattr(attack, "REPORTS", []):
             assert marker not in printed, (name, marker)
