@@ -34,7 +34,7 @@ from nmf_kit.handins import make_handin
 from nmf_kit.runner import nbgrader
 
 IN_KERNEL_CONFIG = """
-from nbgrader.preprocessors import Execute, SaveAutoGrades
+from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,

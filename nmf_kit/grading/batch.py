@@ -43,6 +43,7 @@ from traitlets import Integer, Unicode
 from traitlets.config import Configurable
 
 from ..errors import KitError
+from ..runner import nbgrader_environment
 from . import handin as worker
 from .sandbox import Sandbox
 
@@ -77,16 +78,18 @@ class Result:
 
 # --------------------------------------------------------------------------- the course's side
 def plain_tree(folder):
-    """Why ``folder`` is not a tree of plain files and folders (links, fifos, devices), or ''."""
+    """Why a submission folder is not a tree of plain files and folders (a link, a fifo, a
+    device: never followed or opened), or ''."""
     folder = Path(folder)
-    if folder.is_symlink() or folder.parent.is_symlink():
-        return f"{folder} is a symbolic link"
+    for path in (folder.parent, folder):
+        if path.is_symlink():
+            return f"{path.name} is a symbolic link"
     for root, dirs, files in os.walk(folder, followlinks=False):
         for name in dirs + files:
             mode = os.lstat(os.path.join(root, name)).st_mode
             if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a plain file"
-                return f"{Path(root, name).relative_to(folder.parent.parent)} is {kind}"
+                return f"{Path(root, name).relative_to(folder)} is {kind}"
     return ""
 
 
@@ -146,7 +149,7 @@ def make_bundle(course, assignment, config_text, gradebook_url):
         run = subprocess.run(
             [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
              f"--CourseDirectory.root={tmp}", f"--CourseDirectory.db_url={url}"],
-            cwd=tmp, capture_output=True, text=True, env=worker._environment(worker.Options(), "", 0),
+            cwd=tmp, capture_output=True, text=True, env=nbgrader_environment(),
         )  # fmt: skip
         if run.returncode != 0:
             tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-8:])
@@ -157,7 +160,8 @@ def make_bundle(course, assignment, config_text, gradebook_url):
         if stale:
             raise KitError(
                 f"source/{assignment} has changed since its release was generated ({stale}): run "
-                f"`nmf-kit release` (nbgrader generate_assignment {assignment}) and hand out the new release, "
+                f"`nmf-kit release` (nbgrader generate_assignment {assignment}) and hand out the new "
+                "release, "
                 "or restore the source, before grading."
             )
         gradebook = (tmp / "gradebook.db").read_bytes()
@@ -313,7 +317,7 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
     options = worker.Options(
         cell_timeout=int(cell_timeout or config.get("Execute", {}).get("timeout", 180) or 180),
         handin_timeout=int(handin_timeout or grader.handin_timeout),
-        sandbox={name: getattr(settings, name) for name in settings.trait_names() if settings.trait_metadata(name, "config")},
+        sandbox={name: getattr(settings, name) for name in settings.class_trait_names(config=True)},
         data_folder=str(data_folder) if data_folder else None,
     )  # fmt: skip
     scheduler = scheduler or grader.scheduler or None
@@ -331,7 +335,8 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
     try:
         if settings.tool == "none":
             log.warning(
-                "WARNING: grading WITHOUT a sandbox (c.Sandbox.tool = 'none'): student code runs with your rights."
+                "WARNING: grading WITHOUT a sandbox (c.Sandbox.tool = 'none'): "
+                "student code runs with your rights."
             )
         jobs, refused, notes = _jobs(course, assignment, todo, options, config, coursedir.db_url)
         for student, reason in refused:
@@ -349,8 +354,10 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
                 results.append(result)
                 pending.discard(result.student)
                 detail = f" ({result.reason})" if result.reason else ""
-                log.info(f"[{done:{width}d}/{len(jobs)}] {result.student}: {result.status} in {result.seconds:.1f} s"
-                         f" on {result.worker}{detail}")  # fmt: skip
+                where = f"{result.seconds:.1f} s on {result.worker}"
+                log.info(
+                    f"[{done:{width}d}/{len(jobs)}] {result.student}: {result.status} in {where}{detail}"
+                )
         except KitError:
             results += [
                 Result(s, "error", 0.0, "not graded: the run stopped before it (run again)")
@@ -426,9 +433,12 @@ def _self_test(settings, assignment, options, course):
     from .sandbox import self_test
 
     folder = options.data_folder or worker._data_folder(options)
-    home = Path.home()
     bound = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
-    private = [p for p in sorted(home.iterdir()) if not any(p == b or p in b.parents for b in bound)][:3]
+    try:  # a few things of the grader's home that must not be visible (if it has one)
+        entries = sorted(Path.home().iterdir())
+    except (OSError, RuntimeError):
+        entries = []
+    private = [p for p in entries if not any(p == b or p in b.parents for b in bound)][:3]
     secret = [course / "source", course / "nbgrader_config.py", course / "submitted", *private]
     report = self_test(settings, assignment=assignment, data_folder=folder, secret_paths=secret)
     log.info(f"sandbox self-test passed in {report['seconds']:.1f} s (uid {report['uid']}, no capabilities, "

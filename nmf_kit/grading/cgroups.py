@@ -6,6 +6,7 @@ neither is available, :func:`create` returns None and the sandbox falls back to
 per-process limits.
 """
 
+import contextlib
 import os
 import signal
 import time
@@ -24,10 +25,8 @@ class HandinCgroup:
     def pids(self):
         found = set()
         for folder in self.folders:
-            try:
+            with contextlib.suppress(OSError):
                 found |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
-            except OSError:
-                pass
         return found
 
     def out_of_memory(self):
@@ -47,20 +46,16 @@ class HandinCgroup:
         deadline = time.monotonic() + wait
         while (left := self.pids()) and time.monotonic() < deadline:
             for pid in left:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             time.sleep(0.05)
         return not self.pids()
 
     def remove(self):
         self.kill()
         for folder in self.folders:
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()
-            except OSError:
-                pass
 
 
 def _v2_oom(text):

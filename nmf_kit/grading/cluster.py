@@ -98,7 +98,8 @@ def run_on_cluster(jobs, address, *, retries=2):
             if not _lost(client):
                 raise
             raise SchedulerLost(
-                f"the Dask scheduler at {address} went away ({type(exc).__name__}); {len(pending)} hand-in(s) "
+                f"the Dask scheduler at {address} went away ({type(exc).__name__}); "
+                f"{len(pending)} hand-in(s) "
                 "were not graded: run the same command again to grade them.",
                 sorted(pending),
             ) from None

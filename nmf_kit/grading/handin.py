@@ -12,7 +12,7 @@ gradebook and ``autograded/`` folder are written only by the coordinator
 (:mod:`nmf_kit.grading.batch`), from the outcome.
 """
 
-import hashlib
+import contextlib
 import json
 import os
 import resource
@@ -28,11 +28,13 @@ from pathlib import Path
 
 import nbformat
 
+from ..runner import nbgrader_environment
 from . import cgroups, sandbox
 from .trusted import ENV_GRADER, ENV_SEED, ENV_VERDICTS
 
 MAX_HANDIN_BYTES = 50 * 2**20  # the files of one hand-in sent to a worker
 GRADER_ADDRESS_SPACE = 16 * 2**30  # the nbgrader process that reads a kernel's answers
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,9 @@ def _unreadable(job):
 def grade(job):
     """Grade ``job`` in a private course; return its :class:`Outcome`. Never raises for a bad hand-in."""
     start = time.perf_counter()
-    bundle, options, student = job.bundle, job.options, job.student
 
     def outcome(status, reason="", **extra):
-        return Outcome(student, status, time.perf_counter() - start, reason, **extra)
+        return Outcome(job.student, status, time.perf_counter() - start, reason, **extra)
 
     size = sum(len(data) for data in job.files.values())
     if size > MAX_HANDIN_BYTES:
@@ -152,64 +153,37 @@ def grade(job):
     unreadable = _unreadable(job)
     if unreadable:
         return outcome("failed", unreadable)
-    settings = dict(options.sandbox)
+    settings = dict(job.options.sandbox)
     boxed = settings.get("tool", "bwrap") != "none"
-    data_folder = _data_folder(options)
-    if boxed:
-        problem = _sandbox_ready(settings, bundle.assignment, data_folder)
-        if problem:
-            return outcome("error", problem)
+    data_folder = _data_folder(job.options)
+    problem = _sandbox_ready(settings, job.bundle.assignment, data_folder) if boxed else ""
+    if problem:
+        return outcome("error", problem)
     work = Path(tempfile.mkdtemp(prefix="nmf-kit-handin-"))
     os.chmod(work, 0o711)  # the sandbox's unprivileged user passes through to its stage; lists nothing
-    group = None
+    group = cgroups.create(work.name, **_limits(settings)) if boxed else None
     try:
-        course = work / "course"
-        _write_tree(course, {"nbgrader_config.py": bundle.config.encode(), "gradebook.db": bundle.gradebook})
-        _write_tree(course / "source" / bundle.assignment, bundle.source)
-        _write_tree(course / "submitted" / student / bundle.assignment, job.files)
-        runtime, verdicts = work / "runtime", work / "verdicts"
-        runtime.mkdir(mode=0o700)
-        verdicts.mkdir()
-        env = _environment(options, data_folder, job.seed)
-        args = []
-        if boxed:
-            config = sandbox.Sandbox(**settings)
-            name = hashlib.sha256(f"{work}".encode()).hexdigest()[:16]
-            group = cgroups.create(name, memory=config.memory, processes=config.processes)
-            threads = {
-                k: str(options.threads)
-                for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-            }
-            folder = sandbox.spec(
-                config, assignment=bundle.assignment, data_folder=data_folder, folder=work / "sandbox",
-                runtime=runtime, cgroups=group.folders if group else (), env=threads,
-            )  # fmt: skip
-            env["JUPYTER_PATH"] = str(folder)
-            args = [f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc"]
-            args.append(f"--KernelManager.ip={runtime}/kernel-ipc")
-            args.append(f"--KernelManager.connection_file={runtime}/kernel.json")
-        # The grader's own temporary files stay apart from the sandbox's sockets.
-        (work / "tmp").mkdir(mode=0o700)
-        env["JUPYTER_RUNTIME_DIR"], env["TMPDIR"] = str(runtime), str(work / "tmp")
-        results = {}
-        for notebook in bundle.notebooks:
-            results[Path(notebook).stem] = verdicts / f"{Path(notebook).stem}.json"
-        env[ENV_VERDICTS] = str(verdicts / "{notebook}.json")
-        status = _run_nbgrader(course, bundle.assignment, student, args, env, options, work / "nbgrader.log")
+        course = _private_course(job, work)
+        env = _environment(job.options, data_folder, job.seed, work)
+        args = _sandbox(job, work, data_folder, settings, group, env) if boxed else []
+        status = _run_nbgrader(
+            course, job.bundle.assignment, job.student, args, env, job.options, work / "nbgrader.log"
+        )
         log = _tail(work / "nbgrader.log")
         if status == "timeout":
-            return outcome("failed", f"grading took longer than {options.handin_timeout} s in all", log=log)
-        executed = course / "autograded" / student / bundle.assignment
+            return outcome(
+                "failed", f"grading took longer than {job.options.handin_timeout} s in all", log=log
+            )
+        executed = course / "autograded" / job.student / job.bundle.assignment
         notebooks = {p.name: p.read_text(encoding="utf-8") for p in sorted(executed.glob("*.ipynb"))}
-        records = {}
-        for name, path in results.items():
-            if path.is_file():
-                records[name] = json.loads(path.read_text(encoding="utf-8"))
+        records = {
+            p.stem: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted((work / "verdicts").glob("*.json"))
+        }
         failures = [r["error"] for r in records.values() if r.get("error")]
         if status == 0 and notebooks and not failures and len(records) == len(notebooks):
             return outcome("graded", notebooks=notebooks, records=records, log=log)
-        reason = _reason(failures, group, work / "sandbox" if boxed else None, log)
-        kind = "error" if reason.startswith("the grader") else "failed"
+        kind, reason = _reason(failures, group, work / "sandbox" if boxed else None, log)
         return outcome(kind, reason, log=log)
     finally:
         if group is not None:
@@ -217,12 +191,53 @@ def grade(job):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _environment(options, data_folder, seed):
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])  # alembic
-    env.update({ENV_GRADER: "1", ENV_SEED: str(int(seed)), "NMF_HELPERS_DATA": str(data_folder)})
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = str(options.threads)
+def _limits(settings):
+    config = sandbox.Sandbox(**settings)
+    return {"memory": config.memory, "processes": config.processes}
+
+
+def _private_course(job, work):
+    """A course holding only what grading this hand-in needs: config, source, gradebook, submission."""
+    course = work / "course"
+    _write_tree(
+        course, {"nbgrader_config.py": job.bundle.config.encode(), "gradebook.db": job.bundle.gradebook}
+    )
+    _write_tree(course / "source" / job.bundle.assignment, job.bundle.source)
+    _write_tree(course / "submitted" / job.student / job.bundle.assignment, job.files)
+    for name, mode in (("runtime", 0o700), ("tmp", 0o700), ("verdicts", 0o755)):
+        (work / name).mkdir(mode=mode)
+    return course
+
+
+def _sandbox(job, work, data_folder, settings, group, env):
+    """Set ``env`` and return nbgrader's arguments for kernels in the sandbox."""
+    runtime = work / "runtime"
+    threads = {name: str(job.options.threads) for name in THREAD_VARIABLES}
+    folder = sandbox.spec(
+        sandbox.Sandbox(**settings), assignment=job.bundle.assignment, data_folder=data_folder,
+        folder=work / "sandbox", runtime=runtime, cgroups=group.folders if group else (), env=threads,
+    )  # fmt: skip
+    env["JUPYTER_PATH"] = str(folder)
+    return [
+        f"--Execute.kernel_name={sandbox.KERNEL_NAME}",
+        "--KernelManager.transport=ipc",
+        f"--KernelManager.ip={runtime}/kernel-ipc",
+        f"--KernelManager.connection_file={runtime}/kernel.json",
+    ]
+
+
+def _environment(options, data_folder, seed, work):
+    """nbgrader's environment: the seed, the data, one BLAS thread per kernel, and its own
+    temporary folders (the connection file and sockets apart from the grader's other files)."""
+    env = nbgrader_environment(
+        {ENV_GRADER: "1", ENV_SEED: str(int(seed)), "NMF_HELPERS_DATA": str(data_folder)}
+    )
+    env.update({name: str(options.threads) for name in THREAD_VARIABLES})
+    env.update(
+        JUPYTER_RUNTIME_DIR=str(work / "runtime"),
+        TMPDIR=str(work / "tmp"),
+        **{ENV_VERDICTS: str(work / "verdicts" / "{notebook}.json")},
+    )
     return env
 
 
@@ -247,10 +262,8 @@ def _run_nbgrader(course, assignment, student, args, env, options, log_path):
         except subprocess.TimeoutExpired:
             return "timeout"
         finally:
-            try:  # whatever is left of its process group (kernels die with it: --die-with-parent)
+            with contextlib.suppress(ProcessLookupError):  # what is left of its process group
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             process.wait()
 
 
@@ -263,18 +276,18 @@ def _tail(path, lines=40):
 
 
 def _reason(failures, group, sandbox_folder, log):
-    """Why a hand-in was not graded, from what the trusted executor recorded."""
+    """("failed" or "error", why) for a hand-in that was not graded: "error" when the grader,
+    not the hand-in, is to blame (a kernel that never started)."""
     kernel = sandbox.kernel_log(sandbox_folder) if sandbox_folder else ""
+    last = kernel.splitlines()[-1] if kernel else "no log"
     for failure in failures:
+        if failure == "KernelStartError" or (failure == "DeadKernelError" and "bwrap:" in kernel):
+            return "error", f"the grader could not start the sandbox's kernel: {last}"
         if failure == "DeadKernelError":
             if group is not None and group.out_of_memory():
-                return "the notebook ran out of memory (its kernel was stopped at the limit)"
-            if kernel and "bwrap:" in kernel:
-                return f"the grader could not start the sandbox's kernel: {kernel.splitlines()[-1]}"
-            return "the kernel died while running the notebook (e.g. os._exit or a crash)"
-        if failure == "KernelStartError":
-            return f"the grader could not start the sandbox's kernel: {kernel.splitlines()[-1] if kernel else 'no log'}"
-        return f"the notebook could not be run: {failure}"
-    return "nbgrader could not grade it: " + (
+                return "failed", "the notebook ran out of memory (its kernel was stopped at the limit)"
+            return "failed", "the kernel died while running the notebook (e.g. os._exit or a crash)"
+        return "failed", f"the notebook could not be run: {failure}"
+    return "failed", "nbgrader could not grade it: " + (
         log.strip().splitlines()[-1][-300:] if log.strip() else "no output"
     )

@@ -1,4 +1,6 @@
-"""Start a notebook's kernel inside the grading sandbox: ``python -m nmf_kit.grading.kernel_launcher CONNECTION_FILE``.
+"""Start a notebook's kernel inside the grading sandbox.
+
+Usage: ``python -m nmf_kit.grading.kernel_launcher CONNECTION_FILE``.
 
 jupyter_client starts this (the ``nmf-sandbox`` kernelspec) in the folder of the
 notebook being graded, with ``NMF_KIT_SANDBOX`` naming the JSON spec the grader

@@ -40,7 +40,8 @@ from ..errors import KitError
 
 KERNEL_NAME = "nmf-sandbox"
 INSTALL_HINT = (
-    "install bubblewrap (`sudo apt-get install bubblewrap` on Debian/Ubuntu, `sudo dnf install bubblewrap` on "
+    "install bubblewrap (`sudo apt-get install bubblewrap` on Debian/Ubuntu, "
+    "`sudo dnf install bubblewrap` on "
     "Fedora), or grade without a sandbox (student code then runs with your rights) with "
     "`c.Sandbox.tool = 'none'` in nbgrader_config.py"
 )
@@ -215,7 +216,8 @@ _PROBE = textwrap.dedent(
             return importlib.util.find_spec(name) is not None
         except ImportError:
             return False
-    report = {"uid": os.getuid(), "cwd": os.getcwd(), "pids": len([p for p in os.listdir("/proc") if p.isdigit()])}
+    pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    report = {"uid": os.getuid(), "cwd": os.getcwd(), "pids": len(pids)}
     report["caps"] = open("/proc/self/status").read().split("CapEff:")[1].split()[0]
     report["imports"] = {m: importable(m) for m in ("numpy", "pandas", "sklearn", "matplotlib")}
     report["reference"] = [m for m in %(hidden)r if importable(m + ".nmf") or importable(m + ".grading")]
@@ -309,7 +311,8 @@ def _diagnosis(log, exc):
         or "No permissions to create" in text
     ):
         fixes.append(
-            "user namespaces are not available to the grader (check `sysctl kernel.unprivileged_userns_clone` "
+            "user namespaces are not available to the grader "
+            "(check `sysctl kernel.unprivileged_userns_clone` "
             "and `user.max_user_namespaces`, or AppArmor's `kernel.apparmor_restrict_unprivileged_userns`)"
         )
     if "Permission denied" in text:

@@ -344,9 +344,10 @@ class SaveTrustedGrades(NbGraderPreprocessor):
             flags = "; ".join(record["flags"])
             for comment in submission.comments:
                 cell = cells.get(comment.name)
-                if cell is None or (utils.compute_checksum(cell) == cell.metadata.nbgrader.get(
-                    "checksum"
-                ) and not utils.is_task(cell)):
+                if cell is None or (
+                    utils.compute_checksum(cell) == cell.metadata.nbgrader.get("checksum")
+                    and not utils.is_task(cell)
+                ):
                     comment.auto_comment = "No response."
                 elif flags and any(
                     f"def {name}(" in cell.source for name in ("non_negative", "update_h", "update_z")
