@@ -1,6 +1,8 @@
 """The students' hand-in step (release/ex08/handin.py), run as a student would."""
 
+import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -75,6 +77,77 @@ def env(data_env):
     return {**os.environ, **data_env}
 
 
+def _blocking(*names):
+    """Python code that makes ``import <name>`` fail for each of ``names``, as on a machine without them."""
+    return (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {names!r}:\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+
+
+def _assert_formulas_offline(html):
+    """The page draws its formulas as MathML and fetches no script (no MathJax from a CDN)."""
+    from nmf_kit.pages import has_raw_math
+
+    assert html.count("<math") >= 10  # the notebook's formulas
+    assert not has_raw_math(html)  # none left as $...$ for a script to typeset
+    assert "mathjax" not in html.lower()
+    assert not re.search(r"<script[^>]*\bsrc=", html)  # no script loaded from anywhere
+    assert not re.search(r"import\(\s*[\"']https?:", html)  # nor imported by a module script
+
+
+def test_exported_html_shows_formulas_without_network(tmp_path):
+    """handin.py alone (no kit, no course library) renders the formulas: markdown and LaTeX outputs."""
+    notebook = nbformat.read(RELEASE / "nmf.ipynb", as_version=4)
+    latex = nbformat.v4.new_output(
+        "display_data", data={"text/latex": r"$\sqrt{\kappa}$", "text/plain": "loss"}
+    )
+    notebook.cells.append(nbformat.v4.new_code_cell("loss", outputs=[latex]))
+    nbformat.write(notebook, tmp_path / "nmf.ipynb")
+    code = _blocking("nmf_kit", "nmf_helpers", "nmf_course") + (
+        "import nbformat, handin\n"
+        f"notebook = nbformat.read({str(tmp_path / 'nmf.ipynb')!r}, as_version=4)\n"
+        f"print(handin.export_html(notebook, {str(tmp_path / 'nmf.html')!r}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=RELEASE, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    html = (tmp_path / "nmf.html").read_text(encoding="utf-8")
+    _assert_formulas_offline(html)
+    assert "<msqrt><mrow><mi>κ</mi></mrow></msqrt>" in html  # the LaTeX output, as MathML
+    # standalone: it imports nothing of the kit or the course library, even lazily
+    imported = set()
+    for node in ast.walk(ast.parse((RELEASE / "handin.py").read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert "latex2mathml" in imported
+    assert not imported & {"nmf_kit", "nmf_helpers", "nmf_course"}, imported
+
+
+def test_without_latex2mathml_the_page_says_it_needs_the_network(tmp_path):
+    """An environment made before latex2mathml was added still hands in, and says what the page needs."""
+    folder = _student_folder(tmp_path)
+    notebook = nbformat.read(folder / "nmf.ipynb", as_version=4)
+    next(c for c in notebook.cells if c.cell_type == "code").execution_count = 1  # "has been run"
+    nbformat.write(notebook, folder / "nmf.ipynb")
+    code = _blocking("latex2mathml") + (
+        "import handin\n"
+        f"sys.exit(handin.main(['--id', {STUDENT!r}, '--skip-validation', '--allow-failures']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "nmf.html needs the network to show its formulas" in result.stdout
+    assert "pip install latex2mathml" in result.stdout
+    assert (folder / f"{STUDENT}_ex08.zip").is_file()
+    assert "mathjax" in (folder / "nmf.html").read_text(encoding="utf-8").lower()
+
+
 def test_unrun_notebook_is_refused(tmp_path, env):
     folder = _student_folder(tmp_path)
     result = _run(folder, env=env)
@@ -113,7 +186,9 @@ def test_complete_notebook_is_validated_exported_and_zipped(tmp_path, env, data_
     with zipfile.ZipFile(zip_path) as archive:
         assert sorted(archive.namelist()) == ["nmf.html", "nmf.ipynb"]
         assert json.loads(archive.read("nmf.ipynb")) == json.loads((folder / "nmf.ipynb").read_text())
-        assert b"data:image/png;base64" in archive.read("nmf.html")  # the student's plots
+        html = archive.read("nmf.html").decode("utf-8")
+        assert "data:image/png;base64" in html  # the student's plots
+    _assert_formulas_offline(html)
     assert not (folder / "ex08.zip").exists()
     summary = (folder / "handin_summary.txt").read_text()
     assert f"Wrote {zip_path}" in summary

@@ -156,12 +156,105 @@ def validate(path, notebook=None, progress=True):
     return problems
 
 
+# nbconvert's lab template without the scripts it fetches from a CDN (MathJax, require.js,
+# widgets, mermaid): the formulas are MathML already, which browsers draw with no script.
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def tex_to_mathml(tex, display=False):
+    """MathML for the LaTeX formula ``tex`` (without ``$``), or None when it cannot be converted."""
+    from latex2mathml.converter import convert
+
+    try:
+        return convert(tex.strip(), display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - the parser raises many kinds; the formula is shown as written
+        return None
+
+
+def _latex_output_as_html(data):
+    """A MathML ``text/html`` version of a ``text/latex`` output holding one formula, or None."""
+    tex = data.get("text/latex")
+    if not isinstance(tex, str) or "text/html" in data:
+        return None
+    tex = tex.strip()
+    for opening, closing, display in (("$$", "$$", True), ("\\[", "\\]", True), ("$", "$", False)):
+        if tex.startswith(opening) and tex.endswith(closing) and len(tex) > len(opening) + len(closing):
+            return tex_to_mathml(tex[len(opening) : -len(closing)], display)
+    return None
+
+
+def _offline_exporter():
+    """An HTML exporter whose page shows its formulas with no network (MathML, no MathJax)."""
+    from jinja2 import pass_context
+    from nbconvert import HTMLExporter
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    class MathMLRenderer(IPythonRenderer):
+        def _math(self, tex, display, source):
+            mathml = tex_to_mathml(tex, display)
+            if mathml is None:  # shown as written, marked for the reader
+                return f'<code title="formula not rendered">{self.escape_html(source)}</code>'
+            return mathml
+
+        def block_math(self, body):
+            return self._math(body, True, f"$${body}$$")
+
+        def inline_math(self, body):
+            return self._math(body, False, f"${body}$")
+
+        def latex_environment(self, name, body):
+            source = f"\\begin{{{name}}}{body}\\end{{{name}}}"
+            return self._math(source, True, source)
+
+    class OfflineHTMLExporter(HTMLExporter):
+        @pass_context  # a Jinja filter that sees the cell being rendered (its attachments)
+        def markdown2html(self, context, source):
+            renderer = MathMLRenderer(
+                escape=False,
+                attachments=context.get("cell", {}).get("attachments", {}),
+                embed_images=self.embed_images,
+                path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+                anchor_link_text=self.anchor_link_text,
+                exclude_anchor_links=self.exclude_anchor_links,
+                **self.lexer_options,
+            )
+            return MarkdownWithMath(renderer=renderer).render(source)
+
+    return OfflineHTMLExporter(template_name="lab", raw_template=OFFLINE_TEMPLATE)
+
+
 def export_html(notebook, html_path):
-    """Write the notebook, outputs as saved, to HTML."""
+    """Write the notebook, outputs as saved, to HTML that shows its formulas offline.
+
+    The formulas become MathML (with latex2mathml, part of the course environment), so that
+    an instructor opening the hand-in without network reads formulas, not LaTeX. Without
+    latex2mathml the page loads MathJax from the network, as nbconvert's pages do.
+    Returns whether the formulas were rendered.
+    """
+    import copy
+
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(notebook)
+    try:
+        import latex2mathml  # noqa: F401
+    except ImportError:
+        body, _ = HTMLExporter().from_notebook_node(notebook)
+        Path(html_path).write_text(body, encoding="utf-8")
+        return False
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            rendered = _latex_output_as_html(output.get("data", {}))
+            if rendered is not None:
+                output["data"]["text/html"] = rendered
+    body, _ = _offline_exporter().from_notebook_node(notebook)
     Path(html_path).write_text(body, encoding="utf-8")
+    return True
 
 
 def write_zip(zip_path, files):
@@ -233,7 +326,11 @@ def main(argv=None):
             elif not args.skip_validation:
                 say("All questions answered; all visible tests pass.")
             html_path = notebook_path.with_suffix(".html")
-            export_html(notebook, html_path)
+            if not export_html(notebook, html_path):
+                say(
+                    f"Note: {html_path.name} needs the network to show its formulas "
+                    "(python -m pip install latex2mathml renders them offline)."
+                )
             zip_name = f"{student_id}_{ASSIGNMENT}.zip"
             kept = write_zip(folder / zip_name, [notebook_path, html_path])
         except HandInError as exc:
