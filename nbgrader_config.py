@@ -24,7 +24,7 @@ from nmf_kit.grading.trusted import (
     SaveTrustedGrades,
     TrustedExecute,
 )
-from nmf_kit.nbgrader_plugins import HideHiddenTests, LimitOutputSize
+from nmf_kit.nbgrader_plugins import HideHiddenTests, LimitOutputSize, NeutraliseActiveContent
 from nmf_kit.pages import template_basedirs
 
 c = get_config()  # noqa: F821 - provided by nbgrader
@@ -60,6 +60,7 @@ c.Autograde.autograde_preprocessors = [
     ClearMetadataPreprocessor,
     LimitOutput,
     LimitOutputSize,
+    NeutraliseActiveContent,  # no live script from a hand-in in the formgrader or the feedback
     SaveTrustedGrades,
     AssignLatePenalties,
     CheckCellMetadata,

@@ -254,17 +254,17 @@ def build_parser():
     _course_option(grade)
     _assignment_option(grade)
     grade.add_argument(
-        "--workers", type=_count, help="hand-ins graded at once (default: c.Grader.workers, else the number of cores)"
+        "--workers", type=_count, help="hand-ins graded at once (default: c.Grader.workers, else the cores)"
     )
     grade.add_argument("--timeout", type=_count, help="seconds per cell (default: nbgrader_config.py's)")
     grade.add_argument(
-        "--handin-timeout", type=_count, help="seconds for a whole hand-in, all cells (default: c.Grader.handin_timeout)"
+        "--handin-timeout", type=_count, help="seconds for a whole hand-in (default: c.Grader.handin_timeout)"
     )
     grade.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="grade on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 (default: c.Grader.scheduler, "
-        "else this machine)",
+        help="grade on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(default: c.Grader.scheduler, else this machine)",
     )
     grade.add_argument("--force", action="store_true", help="grade again those already autograded")
 

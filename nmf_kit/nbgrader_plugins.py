@@ -2,9 +2,11 @@
 :mod:`nmf_kit.grading.trusted`)."""
 
 import functools
+import json
 import re
 from pathlib import Path
 
+import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
@@ -79,22 +81,117 @@ class HideHiddenTests(NbGraderPreprocessor):
 
 
 class LimitOutputSize(NbGraderPreprocessor):
-    """Cut each text output of an autograded cell to ``max_chars`` characters.
+    """Caps on what a hand-in's outputs may weigh in the autograded notebook and the feedback.
 
-    nbgrader's LimitOutput counts lines; a hand-in that prints hundreds of MB on a
-    few lines would otherwise land in the autograded notebook and the feedback.
+    nbgrader's LimitOutput counts lines; a hand-in that prints hundreds of MB on a few lines,
+    or shows huge images or JSON, would otherwise land in the gradebook's notebook, the
+    formgrader and the feedback (and in the memory of the process that records it). Each text
+    output is cut to ``max_chars``, any other output of more than ``max_bytes`` is replaced by a
+    note, and once the notebook's outputs reach ``max_total`` the rest are replaced by notes.
     """
 
-    max_chars = Integer(100_000, help="characters kept per output").tag(config=True)
+    max_chars = Integer(100_000, help="characters kept per text output").tag(config=True)
+    max_bytes = Integer(5_000_000, help="largest other output (an image, JSON), in characters").tag(
+        config=True
+    )
+    max_total = Integer(30_000_000, help="characters of all outputs of a notebook").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        self._left = self.max_total
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        kept = []
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and len(output.get("text", "")) > self.max_chars:
-                dropped = len(output["text"]) - self.max_chars
-                output["text"] = (
-                    output["text"][: self.max_chars] + f"\n... [{dropped:,} characters cut by the grader]\n"
+            if output.get("output_type") == "stream":
+                output["text"] = self._cut(_text(output.get("text", "")))
+            for key, value in list(output.get("data", {}).items()):
+                size = len(value) if isinstance(value, str) else len(json.dumps(value))
+                if key.startswith("text/") and size > self.max_chars:
+                    output["data"][key] = self._cut(_text(value))
+                elif not key.startswith("text/") and size > self.max_bytes:
+                    del output["data"][key]
+                    output["data"].setdefault(
+                        "text/plain", f"[a {key} output of {size:,} characters removed by the grader]"
+                    )
+            size = len(json.dumps(output))
+            if size > self._left:
+                output = nbformat.v4.new_output(
+                    "stream", name="stdout", text="[output removed: the notebook's outputs were too large]\n"
                 )
-            for key, value in output.get("data", {}).items():
-                if key.startswith("text/") and isinstance(value, str) and len(value) > self.max_chars:
-                    output["data"][key] = value[: self.max_chars] + "\n... [cut by the grader]"
+            self._left -= min(size, self._left)
+            kept.append(output)
+        if "outputs" in cell:
+            cell.outputs = kept
+        return cell, resources
+
+    def _cut(self, text):
+        if len(text) <= self.max_chars:
+            return text
+        return (
+            text[: self.max_chars] + f"\n... [{len(text) - self.max_chars:,} characters cut by the grader]\n"
+        )
+
+
+def _text(value):
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+# What a hand-in's HTML may hold in the pages the kit and nbgrader show (the formgrader runs as
+# the instructor: a live <script> there could drive the server). Everything else is escaped.
+SAFE_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
+        "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p",
+        "pre", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+        "th", "thead", "tr", "u", "ul", "var", "math", "mi", "mn", "mo", "mrow", "msup", "msub", "msubsup",
+        "mfrac", "msqrt", "mroot", "mtext", "mspace", "mtable", "mtr", "mtd", "semantics", "annotation",
+    }
+)  # fmt: skip
+SAFE_OUTPUTS = frozenset({"text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg",
+                          "image/gif", "application/json"})  # fmt: skip
+
+
+def _safe_attribute(tag, name, value):
+    if name in ("class", "title", "colspan", "rowspan", "align", "border", "alt", "width", "height"):
+        return True
+    if tag == "a" and name == "href":
+        return value.startswith(("http://", "https://", "#", "mailto:"))
+    if tag == "img" and name == "src":
+        return value.startswith(("data:image/png", "data:image/jpeg", "data:image/gif"))
+    return False
+
+
+def clean_html(text):
+    """``text`` with only harmless HTML: no scripts, frames, event handlers or javascript: links."""
+    import bleach
+
+    return bleach.clean(
+        text, tags=SAFE_TAGS, attributes=_safe_attribute, protocols=["http", "https", "mailto", "data"]
+    )
+
+
+class NeutraliseActiveContent(NbGraderPreprocessor):
+    """No live content from a hand-in in the autograded notebook, the formgrader or the feedback.
+
+    Outputs keep only kinds that cannot run code (text, images, JSON); HTML and markdown
+    outputs and the markdown cells a student wrote (cells not locked by the source) are
+    cleaned of scripts, frames, event handlers and ``javascript:`` links.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and not meta.get("locked"):
+            cell.source = clean_html(cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if not data:
+                continue
+            for key in [k for k in data if k not in SAFE_OUTPUTS]:
+                del data[key]
+            for key in ("text/html", "text/markdown"):
+                if key in data:
+                    data[key] = clean_html(_text(data[key]))
+            if not data:
+                data["text/plain"] = "[an output that could run code was removed by the grader]"
         return cell, resources

@@ -52,7 +52,6 @@ def test_calling_a_library_nmf_inside_is_certain(cell, reason):
             "importlib",
         ),
         ("exec(open('mine.py').read())\n", "exec"),
-        ("non_negative = lambda X, k: (X, X)\n", "bound other than by def"),
         ("!pip install nimfa\n", "shell command"),
         ("def non_negative(X, k):\n    return globals()['N' + 'MF'](k)\n", "globals"),
     ],
@@ -61,6 +60,25 @@ def test_code_that_hides_what_it_calls_is_a_doubt_not_a_verdict(cell, doubt):
     analysis = analyse([IMPORTS, OWN, cell])
     assert "non_negative" not in analysis.delegates
     assert any(doubt in reason for reason in analysis.undecided), analysis.undecided
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("non_negative = lambda X, k: (X, X)\n", "not defined by a plain def"),
+        ("if False:\n    def non_negative(X, k):\n        return X, X\n", "not defined by a plain def"),
+        ("def make():\n    global non_negative\n    non_negative = print\n", "not defined by a plain def"),
+        ("from mytools import non_negative\n", "not defined by a plain def"),
+        (
+            "%time from sklearn.decomposition import NMF as fast\ndef non_negative(X, k):\n    return fast(k)\n",
+            "uses fast",
+        ),
+    ],
+)
+def test_an_implementation_a_reader_cannot_follow_fails_and_is_flagged(cell, reason):
+    analysis = analyse([IMPORTS, OWN, cell])
+    assert reason in analysis.delegates["non_negative"]
+    assert analysis.undecided  # and the instructor is told
 
 
 def test_ordinary_code_raises_no_alarm():

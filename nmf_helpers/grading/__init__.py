@@ -126,6 +126,10 @@ def decide(name, student, seed, context, analysis=None):
         check.function(student, np.random.default_rng(check_seed(seed, name)), context)
     except CheckFailed as failure:
         return Verdict(name, False, str(failure), flags)
+    except Exception as exc:  # noqa: BLE001 - an answer the check could not read; a person looks
+        what = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return Verdict(name, False, f"the grader could not read what the notebook returned ({what}).",
+                       [*flags, f"hidden check {name} stopped on {what}"])  # fmt: skip
     return Verdict(name, True, "", flags)
 
 

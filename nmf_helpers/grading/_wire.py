@@ -52,7 +52,7 @@ class Encoder:
         if values.dtype.kind not in _KINDS:
             raise WireError(f"an array of dtype {values.dtype} cannot be checked")
         key = f"a{len(self.arrays)}"
-        self.arrays[key] = np.ascontiguousarray(values)
+        self.arrays[key] = np.array(values, order="C", copy=True)  # later calls may change it in place
         return key
 
     def encode(self, value, depth=0):

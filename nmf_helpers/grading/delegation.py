@@ -53,17 +53,10 @@ DYNAMIC_MODULES = frozenset(
     {"importlib", "ctypes", "subprocess", "pickle", "marshal", "dill", "cloudpickle", "runpy", "types", "codecs",
      "base64", "zlib", "imp", "builtins", "inspect", "pkgutil", "zipimport"}
 )  # fmt: skip
+# Names IPython gives every notebook.
+IPYTHON_NAMES = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "_", "__", "___"})
 # IPython magics that only display or configure.
-HARMLESS_MAGICS = (
-    "%matplotlib",
-    "%config",
-    "%precision",
-    "%time ",
-    "%timeit",
-    "%%time",
-    "%%timeit",
-    "%pylab",
-)
+HARMLESS_MAGICS = frozenset({"matplotlib", "precision", "pinfo", "pinfo2"})
 
 
 @dataclass
@@ -79,35 +72,101 @@ class Analysis:
 
 
 def _python(cell):
-    """A cell's code without IPython magics and shell escapes; and the non-harmless ones."""
-    kept, magics = [], []
-    for line in cell.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            if not stripped.startswith(HARMLESS_MAGICS):
-                magics.append(stripped[:60])
-            kept.append("")
-        else:
-            kept.append(line)
-    return "\n".join(kept), magics
+    """A cell as the Python IPython runs (magics and shell escapes made calls), or None."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return ast.parse(TransformerManager().transform_cell(cell))
+    except (SyntaxError, ValueError):
+        return None  # IPython could not run it either
+
+
+def _harmless_magic(node):
+    """``get_ipython().run_line_magic('matplotlib', ...)`` and the like: only display or configure plots."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "run_line_magic"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value in HARMLESS_MAGICS
+        and all(isinstance(a, ast.Constant) for a in node.args)
+    )
+
+
+def _module_bindings(statement):
+    """(name, node) for every name a module-level statement binds, not looking into function
+    or class bodies (whose names are local), with the node that binds it."""
+    found = []
+
+    def visit(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append((node.name, node))
+            for part in [
+                *node.decorator_list,
+                *getattr(node.args, "defaults", []),
+                *getattr(node, "bases", []),
+            ]:
+                visit(part)
+            return
+        if isinstance(node, ast.Lambda):
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.append((node.id, node))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.extend(((a.asname or a.name.split(".")[0]), node) for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            found.append((node.name, node))
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            found.append((node.name, node))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(statement)
+    return found
 
 
 class _Module:
     """The notebook's top-level bindings: imports, defs and other assignments."""
 
-    def __init__(self):
+    def __init__(self, targets):
+        self.targets = set(targets)
         self.imports = {}  # local name -> dotted origin ("sklearn.decomposition.NMF")
         self.defs = {}  # function name -> FunctionDef (the last definition)
-        self.rebound = {}  # name -> how it was bound other than by def
+        self.rebound = {}  # target -> how it was bound other than by an unconditional top-level def
         self.tainted = {}  # name -> why: bound at module level to something that reaches a library NMF
+        self.bound = set()  # every name a cell binds where a reader sees it
         self.undecided = []
 
     def read(self, tree, cell_number):
         for node in tree.body:
             self._statement(node, cell_number)
-        for node in ast.walk(tree):  # dynamic code anywhere at module level can define anything
+            for name, binder in _module_bindings(node):
+                self.bound.add(name)
+                plain_def = binder is node and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                if name in self.targets and not plain_def:
+                    how = (
+                        "a def inside a block"
+                        if isinstance(binder, ast.FunctionDef)
+                        else type(binder).__name__
+                    )
+                    self.rebound[name] = (
+                        f"cell {cell_number} binds it through {how}: {ast.unparse(node)[:80]!r}"
+                    )
+                elif name in self.targets:
+                    self.rebound.pop(name, None)
+        defs = [d for d in ast.walk(tree) if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        inside = {id(n) for d in defs for n in ast.walk(d) if n is not d}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in sorted(set(node.names) & self.targets):
+                    self.rebound[name] = (
+                        f"cell {cell_number}: a function declares `global {name}` and can rebind it"
+                    )
+            if id(node) in inside or _harmless_magic(node):
+                continue
             what = _dynamic(node)
-            if what and not any(node in ast.walk(d) for d in self.defs.values()):
+            if what and not any(_harmless_magic(call) for call in ast.walk(tree) if node in ast.walk(call)):
                 self.undecided.append(f"cell {cell_number} uses {what}")
 
     def _statement(self, node, cell_number):
@@ -120,27 +179,42 @@ class _Module:
                 local = alias.asname or alias.name.split(".")[0]
                 # `import a.b` binds `a`; `import a.b as c` and `from a import b` bind the full name
                 self.imports[local] = origin if alias.asname or isinstance(node, ast.ImportFrom) else local
-                self.rebound.pop(local, None)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.defs[node.name] = node
-            self.rebound.pop(node.name, None)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             reaches = _reaches_library(node.value, self) if node.value is not None else ""
             for target in targets:
                 for name in ast.walk(target):
-                    if isinstance(name, ast.Name):
-                        self.rebound[name.id] = f"cell {cell_number} assigns it ({ast.unparse(node)[:80]})"
-                        if reaches:
-                            self.tainted[name.id] = f"{name.id} is bound to {reaches} (cell {cell_number})"
-        elif isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.stmt):
+                    if isinstance(name, ast.Name) and reaches:
+                        self.tainted[name.id] = f"{name.id} is bound to {reaches} (cell {cell_number})"
+        elif isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.TryStar, ast.Match)):
+            for child in ast.walk(node):
+                if child is not node and isinstance(child, ast.stmt) and not _inside_def(child, node):
                     self._statement(child, cell_number)
+
+
+def _inside_def(child, root):
+    """Whether ``child`` sits in the body of a function or class defined under ``root``."""
+    for node in ast.walk(root):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not child:
+            if any(n is child for n in ast.walk(node)) and node is not root:
+                return True
+    return False
 
 
 def _dynamic(node):
     """A short description when ``node`` runs or looks up code by a computed name."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Call)
+        and getattr(node.func.value.func, "id", None) == "get_ipython"
+    ):
+        first = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else "?"
+        if node.func.attr in ("system", "getoutput"):
+            return f"a shell command ({str(first)[:40]})"
+        return f"the IPython magic %{first}"
     if isinstance(node, ast.Name) and node.id in DYNAMIC_BUILTINS:
         return f"{node.id}"
     if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
@@ -221,16 +295,34 @@ def _delegation(function, module):
 
 
 def _is_local(name, function_def):
-    """Whether ``name`` is a parameter or assigned inside the function (then it is not the global)."""
+    """Whether ``name`` is bound inside the function (a parameter, an assignment, an import,
+    a nested def): then it is not the global of that name."""
     arguments = function_def.args
     params = [a.arg for a in arguments.args + arguments.kwonlyargs + arguments.posonlyargs]
     params += [a.arg for a in (arguments.vararg, arguments.kwarg) if a]
     if name in params:
         return True
-    return any(
-        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
-        for n in ast.walk(function_def)
-    )
+    for node in ast.walk(function_def):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if name in {a.asname or a.name.split(".")[0] for a in node.names}:
+                return True
+        nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if node is not function_def and isinstance(node, nested) and node.name == name:
+            return True
+    return False
+
+
+def _unseen_globals(function, module):
+    """Global names ``function`` uses that no cell binds where a reader sees it (bound by a
+    magic, an exec'd string, a module written from the notebook, ...)."""
+    import builtins
+
+    node_def = module.defs[function]
+    known = module.bound | set(dir(builtins)) | IPYTHON_NAMES
+    loaded = {n.id for n in ast.walk(node_def) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return sorted(name for name in loaded - known if not _is_local(name, node_def))
 
 
 def _doubts(function, module):
@@ -274,23 +366,26 @@ def analyse(cells, targets=("non_negative", "update_h", "update_z")):
         ``delegates[target]`` when a target's reachable code names a library NMF (or the
         reference package); ``undecided`` reasons when it cannot be told from the code.
     """
-    module, undecided = _Module(), []
+    module, undecided = _Module(targets), []
     for number, cell in enumerate(cells, 1):
-        source, magics = _python(cell)
-        undecided += [f"cell {number} runs the IPython magic or shell command {m!r}" for m in magics]
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue  # it did not run either
-        module.read(tree, number)
+        tree = _python(cell)
+        if tree is not None:
+            module.read(tree, number)
     undecided += module.undecided
     analysis = Analysis()
     for target in targets:
-        if target in module.rebound:
-            undecided.append(f"{target} is bound other than by def: {module.rebound[target]}")
+        if target in module.rebound:  # its implementation cannot be read: it fails, and you are told why
+            reason = f"{target} is not defined by a plain def in its answer cell ({module.rebound[target]})"
+            analysis.delegates[target] = reason
+            undecided.append(reason)
             continue
         for function in _reachable([target], module):
-            reason = _delegation(function, module)
+            unseen = _unseen_globals(function, module)
+            reason = _delegation(function, module) or (
+                f"{function} uses {', '.join(unseen)}, which no cell of the notebook defines where it can be read"
+                if unseen
+                else ""
+            )
             if reason and target not in analysis.delegates:
                 analysis.delegates[target] = (
                     reason if function == target else f"{target} calls {function}; {reason}"

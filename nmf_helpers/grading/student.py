@@ -104,7 +104,12 @@ def answer(messages, nonce, n_calls):
     answer to this request is among them.
     """
     for message in messages:
-        payload, arrays = _wire.unpack(message)
+        try:
+            payload, arrays = _wire.unpack(message)
+        except _wire.WireError:
+            raise
+        except Exception as exc:  # a malformed archive or array: the same as no answer
+            raise _wire.WireError(f"an unreadable answer ({type(exc).__name__})") from None
         if not isinstance(payload, dict) or payload.get("nonce") != nonce:
             continue
         results = payload.get("results")
@@ -115,7 +120,10 @@ def answer(messages, nonce, n_calls):
             if not isinstance(result, dict):
                 raise _wire.WireError("a malformed result")
             if result.get("ok") is True:
-                outcomes.append(Outcome(True, _wire.decode(result.get("value"), arrays)))
+                try:
+                    outcomes.append(Outcome(True, _wire.decode(result.get("value"), arrays)))
+                except (_wire.WireError, KeyError, TypeError, ValueError) as exc:
+                    outcomes.append(Outcome(False, error=f"an answer that is not plain data ({exc})"))
             else:
                 outcomes.append(Outcome(False, error=str(result.get("error", "an error"))[:500]))
         return outcomes

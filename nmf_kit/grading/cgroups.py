@@ -72,7 +72,8 @@ def create(name, *, memory, processes):
     if os.geteuid() != 0:
         return None
     try:
-        if (ROOT / "memory" / "memory.limit_in_bytes").exists() and (ROOT / "pids" / "pids.max").exists():
+        # cgroup v1: one hierarchy per controller (the root of the pids one has no pids.max)
+        if (ROOT / "memory" / "memory.limit_in_bytes").exists() and (ROOT / "pids" / "cgroup.procs").exists():
             memory_dir, pids_dir = ROOT / "memory" / PARENT / name, ROOT / "pids" / PARENT / name
             for folder in (memory_dir, pids_dir):
                 folder.mkdir(parents=True, exist_ok=True)

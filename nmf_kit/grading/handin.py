@@ -15,6 +15,7 @@ gradebook and ``autograded/`` folder are written only by the coordinator
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -162,6 +163,9 @@ def grade(job):
     work = Path(tempfile.mkdtemp(prefix="nmf-kit-handin-"))
     os.chmod(work, 0o711)  # the sandbox's unprivileged user passes through to its stage; lists nothing
     group = cgroups.create(work.name, **_limits(settings)) if boxed else None
+    if boxed and group is None and os.geteuid() == 0:
+        shutil.rmtree(work, ignore_errors=True)
+        return outcome("error", sandbox.NO_CGROUPS)
     try:
         course = _private_course(job, work)
         env = _environment(job.options, data_folder, job.seed, work)
@@ -180,7 +184,7 @@ def grade(job):
             p.stem: json.loads(p.read_text(encoding="utf-8"))
             for p in sorted((work / "verdicts").glob("*.json"))
         }
-        failures = [r["error"] for r in records.values() if r.get("error")]
+        failures = [(r["error"], r.get("detail", "")) for r in records.values() if r.get("error")]
         if status == 0 and notebooks and not failures and len(records) == len(notebooks):
             return outcome("graded", notebooks=notebooks, records=records, log=log)
         kind, reason = _reason(failures, group, work / "sandbox" if boxed else None, log)
@@ -216,6 +220,7 @@ def _sandbox(job, work, data_folder, settings, group, env):
     folder = sandbox.spec(
         sandbox.Sandbox(**settings), assignment=job.bundle.assignment, data_folder=data_folder,
         folder=work / "sandbox", runtime=runtime, cgroups=group.folders if group else (), env=threads,
+        files=[name for name in job.bundle.source if not name.endswith(".ipynb")],
     )  # fmt: skip
     env["JUPYTER_PATH"] = str(folder)
     return [
@@ -250,9 +255,14 @@ def _run_nbgrader(course, assignment, student, args, env, options, log_path):
         f"--Execute.timeout={int(options.cell_timeout)}", *args,
     ]  # fmt: skip
 
+    runtime = env["JUPYTER_RUNTIME_DIR"]
+    private = _private_runtime(runtime) if "--Execute.kernel_name=nmf-sandbox" in args else None
+
     def limits():
         os.setsid()
         resource.setrlimit(resource.RLIMIT_AS, (GRADER_ADDRESS_SPACE, GRADER_ADDRESS_SPACE))
+        if private:
+            private()
 
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=course, env=env, stdin=subprocess.DEVNULL, stdout=log,
@@ -265,6 +275,37 @@ def _run_nbgrader(course, assignment, student, args, env, options, log_path):
             with contextlib.suppress(ProcessLookupError):  # what is left of its process group
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def _private_runtime(runtime, size="16m"):
+    """A function that, run in nbgrader's process before it starts, gives it (and the kernels it
+    starts) a mount namespace of its own with a size-bounded tmpfs on ``runtime``: the folder
+    bound writable into the sandbox then cannot fill the grader's disk, and vanishes with
+    nbgrader. Needs root or unprivileged user namespaces; without them the folder stays on disk."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+    root, uid, gid = os.geteuid() == 0, os.getuid(), os.getgid()
+    newns, newuser, private, rec, nosuid, nodev = 0x00020000, 0x10000000, 1 << 18, 16384, 2, 4
+
+    def apply():  # after fork, before exec: no imports, no locks
+        if libc.unshare(newns if root else newns | newuser) != 0:
+            return
+        if not root:  # map ourselves to ourselves in the new user namespace
+            for name, text in (
+                ("setgroups", "deny"),
+                ("uid_map", f"{uid} {uid} 1"),
+                ("gid_map", f"{gid} {gid} 1"),
+            ):
+                with open(f"/proc/self/{name}", "w") as handle:
+                    handle.write(text)
+        libc.mount(None, b"/", None, rec | private, None)
+        libc.mount(
+            b"nmf-kit-runtime", runtime.encode(), b"tmpfs", nosuid | nodev, f"size={size},mode=0700".encode()
+        )
+
+    return apply
 
 
 def _tail(path, lines=40):
@@ -280,14 +321,20 @@ def _reason(failures, group, sandbox_folder, log):
     not the hand-in, is to blame (a kernel that never started)."""
     kernel = sandbox.kernel_log(sandbox_folder) if sandbox_folder else ""
     last = kernel.splitlines()[-1] if kernel else "no log"
-    for failure in failures:
-        if failure == "KernelStartError" or (failure == "DeadKernelError" and "bwrap:" in kernel):
-            return "error", f"the grader could not start the sandbox's kernel: {last}"
+    for failure, detail in failures:
+        if failure == "KernelStartError":  # before any cell ran: nothing of the hand-in's doing
+            return "error", f"the grader could not start the sandbox's kernel: {printable(last)}"
+        if failure == "GraderError":
+            return "error", f"the grader failed on this hand-in: {printable(detail)}"
         if failure == "DeadKernelError":
             if group is not None and group.out_of_memory():
                 return "failed", "the notebook ran out of memory (its kernel was stopped at the limit)"
             return "failed", "the kernel died while running the notebook (e.g. os._exit or a crash)"
-        return "failed", f"the notebook could not be run: {failure}"
-    return "failed", "nbgrader could not grade it: " + (
-        log.strip().splitlines()[-1][-300:] if log.strip() else "no output"
-    )
+        return "failed", f"the notebook could not be run: {printable(failure)}"
+    last_line = log.strip().splitlines()[-1][-300:] if log.strip() else "no output"
+    return "failed", f"nbgrader could not grade it: {printable(last_line)}"
+
+
+def printable(text):
+    """``text`` without control characters or terminal escapes (a hand-in may write them)."""
+    return re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*(\x07|\x1b\\)|[\x00-\x1f\x7f]", "", str(text))

@@ -94,7 +94,8 @@ def bwrap_argv(spec, cwd, connection_file, staged, file_fds):
         "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--disable-userns",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--hostname", "grading", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-        "--proc", "/proc", "--dev", "/dev", "--dir", "/etc",
+        "--proc", "/proc", "--dev", "/dev", "--size", str(spec["tmp_bytes"]), "--tmpfs", "/dev/shm",
+        "--dir", "/etc",
         # /tmp first: a Python or a data folder that lives under /tmp is bound into it below.
         "--size", str(spec["tmp_bytes"]), "--tmpfs", "/tmp",
     ]  # fmt: skip
@@ -115,7 +116,8 @@ def bwrap_argv(spec, cwd, connection_file, staged, file_fds):
         argv += ["--perms", "0644", "--file", str(fd), f"/etc/{name}"]
     runtime = os.path.dirname(os.path.abspath(connection_file))
     argv += ["--bind", staged.get(runtime, runtime), runtime]  # the connection file and the kernel's sockets
-    argv += ["--remount-ro", "/"]  # only the scratch folder, /tmp and the sockets' folder are writable
+    # Only the scratch folder, /tmp, /dev/shm and the sockets' folder are writable.
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--chdir", scratch, "--clearenv"]
     environment = {
         "HOME": SANDBOX_HOME, "USER": "student", "LANG": "C.UTF-8", "PATH": spec["path"],
@@ -154,7 +156,10 @@ def main(argv=None):
     for group in spec["cgroups"]:
         Path(group, "cgroup.procs").write_text(str(os.getpid()))
     fds = []
+    given = set(spec.get("files", ()))  # the course's own files: a hand-in's extra files stay out
     for relative in plain_files(cwd, spec["files_bytes"]):
+        if relative not in given:
+            continue
         fd = os.open(os.path.join(cwd, relative), os.O_RDONLY | os.O_NOFOLLOW)
         if stat.S_ISREG(os.fstat(fd).st_mode):
             fds.append((relative, fd))

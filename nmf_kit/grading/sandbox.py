@@ -54,6 +54,13 @@ ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "alter
        "mime.types", "ssl", "ca-certificates", "timezone", "os-release")  # fmt: skip
 
 
+NO_CGROUPS = (
+    "grading as root bounds each hand-in's memory and processes with a cgroup, and none could be made "
+    "here: mount the cgroup v1 `memory` and `pids` controllers or cgroup v2 with both enabled, or grade "
+    "as an unprivileged user (limits per process only; see the README's threat model)"
+)
+
+
 class SandboxUnavailable(KitError):
     """The sandbox cannot run a kernel here: the cause and the fix, for the instructor."""
 
@@ -132,10 +139,11 @@ def _read_only(data_folder):
     return binds, links
 
 
-def spec(sandbox, *, assignment, data_folder, folder, runtime, cgroups=(), env=None):
+def spec(sandbox, *, assignment, data_folder, folder, runtime, cgroups=(), env=None, files=()):
     """Write the launcher's spec and the kernelspec into ``folder``; return ``folder``
     (to be put on ``JUPYTER_PATH``). ``folder`` and ``runtime`` (where jupyter_client puts
-    the connection file and the kernel its sockets) must be private to one hand-in."""
+    the connection file and the kernel its sockets) must be private to one hand-in; ``files``
+    (relative paths) are the notebook folder's files the kernel gets a copy of."""
     folder = Path(folder)
     bwrap = bwrap_path()
     if bwrap is None:
@@ -177,6 +185,7 @@ def spec(sandbox, *, assignment, data_folder, folder, runtime, cgroups=(), env=N
         "scratch_bytes": sandbox.scratch_size,
         "file_bytes": sandbox.file_size,
         "files_bytes": 64 * MiB,
+        "files": sorted(files),
     }
     (folder / "sandbox.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
     kernel = folder / "kernels" / KERNEL_NAME
@@ -243,13 +252,21 @@ def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
 
+    from . import cgroups
+
+    group = None
+    if os.geteuid() == 0:
+        group = cgroups.create(f"selftest-{os.getpid()}", memory=sandbox.memory, processes=sandbox.processes)
+        if group is None:
+            raise SandboxUnavailable(NO_CGROUPS)
     with tempfile.TemporaryDirectory(prefix="nmf-kit-selftest-") as tmp:
         tmp = Path(tmp)
         folder, work, runtime = tmp / "sandbox", tmp / "work", tmp / "runtime"
         for path in (folder, work, runtime):
             path.mkdir()
         os.chmod(tmp, 0o711)
-        spec(sandbox, assignment=assignment, data_folder=data_folder, folder=folder, runtime=runtime)
+        spec(sandbox, assignment=assignment, data_folder=data_folder, folder=folder, runtime=runtime,
+             cgroups=group.folders if group else ())  # fmt: skip
         manager = KernelManager(
             kernel_name=KERNEL_NAME,
             kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder / "kernels")]),
@@ -274,6 +291,8 @@ def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
         finally:
             if manager.has_kernel:
                 manager.shutdown_kernel(now=True)
+            if group is not None:
+                group.remove()
         if reply["content"]["status"] != "ok":
             raise SandboxUnavailable(
                 f"the sandbox's kernel could not run the probe: {reply['content'].get('evalue')}"

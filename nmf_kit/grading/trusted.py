@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from nbclient.exceptions import DeadKernelError
 from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
@@ -63,6 +64,10 @@ def strip_hidden(source):
     from nmf_helpers.grading import _HIDDEN
 
     return _HIDDEN.sub("", source).rstrip()
+
+
+class GraderError(RuntimeError):
+    """The grader's own code failed on a hand-in (not the hand-in's fault)."""
 
 
 class KernelStudent(Student):
@@ -114,7 +119,7 @@ class TrustedExecute(Execute):
         try:
             nb, resources = super().preprocess(nb, resources, km)
         except Exception as exc:  # recorded for the grader's report, then nbgrader fails the notebook
-            error = type(exc).__name__ if self._status else "KernelStartError"
+            error = type(exc).__name__ if self._status or isinstance(exc, GraderError) else "KernelStartError"
             self._write({"seed": self._seed, "error": error, "detail": str(exc)[:500]}, resources)
             raise
         for grade_id, names in self._plan.items():
@@ -190,8 +195,13 @@ class TrustedExecute(Execute):
         from nmf_helpers.grading.delegation import analyse
 
         student = KernelStudent(self, index)
-        analysis = analyse(self._sent)
-        return [decide(name, student, self._seed, self._context, analysis) for name in names]
+        try:
+            analysis = analyse(self._sent)
+            return [decide(name, student, self._seed, self._context, analysis) for name in names]
+        except DeadKernelError:
+            raise
+        except Exception as exc:  # the grader's own failure: never scored as the student's
+            raise GraderError(f"{type(exc).__name__}: {exc}") from exc
 
     def on_cell_executed(self, **kwargs):
         super().on_cell_executed(**kwargs)
@@ -215,7 +225,11 @@ class TrustedExecute(Execute):
 
 
 def _identity(cell):
-    return cell.cell_type, cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source
+    """What must agree between the worker's notebook and the one recorded: the code that ran
+    (markdown a student wrote may differ: it is cleaned after execution, on both sides)."""
+    meta = cell.metadata.get("nbgrader", {})
+    ran = cell.cell_type == "code" or meta.get("locked")
+    return cell.cell_type, meta.get("grade_id"), cell.source if ran else None
 
 
 def _record(visible_ok, verdicts):

@@ -1,7 +1,5 @@
-"""Correct (a judgement call): recommend_movies rounds the predicted ratings to two decimals for
-display. The movies and their order are right; the hidden check of test_recommend_user compares
-the ratings with the user's row at np.allclose's default tolerance (about 1e-5), so the rounding
-(up to 0.005) fails it, with a message about looking the row up by position."""
+"""Correct: recommend_movies rounds the predicted ratings to two decimals for display; the movies
+and their order are right (the hidden check accepts ratings within 0.006 of the user's row)."""
 
 LOSES = []
 ANSWERS = {
