@@ -84,15 +84,21 @@ def test_merging_keeps_the_later_rating_of_a_user():
         nmf_course.merge_duplicate_titles(movies.rename(columns={"movie title": "title"}), ratings)
 
 
-def test_train_validation_split_is_seeded_and_disjoint(movielens):
-    train, validation = nmf_course.train_validation_split(movielens.ratings, 0.1, random_state=0)
-    assert len(validation) == round(0.1 * len(movielens.ratings))
-    assert len(train) + len(validation) == len(movielens.ratings)
-    assert train.merge(validation, on=["user id", "movie id"]).empty
-    again = nmf_course.train_validation_split(movielens.ratings, 0.1, random_state=0)[1]
+def test_validation_split_is_exported_seeded_and_disjoint(movielens):
+    # one way to carve validation ratings, the one the masked NMF's defaults were chosen with
+    import nmf_course.tuning
+
+    assert nmf_course.validation_split is nmf_course.tuning.validation_split
+    assert nmf_course.grid_search is nmf_course.tuning.grid_search
+    assert not hasattr(nmf_course, "train_validation_split")
+    fit, validation = nmf_course.validation_split(movielens.ratings, fraction=0.1, random_state=0)
+    assert abs(len(validation) - 0.1 * len(movielens.ratings)) < 0.01 * len(movielens.ratings)
+    assert len(fit) + len(validation) == len(movielens.ratings)
+    assert fit.merge(validation, on=["user id", "movie id"]).empty
+    again = nmf_course.validation_split(movielens.ratings, fraction=0.1, random_state=0)[1]
     pd.testing.assert_frame_equal(validation, again)
-    with pytest.raises(ValueError, match="validation_size passed to train_validation_split"):
-        nmf_course.train_validation_split(movielens.ratings, 1.5)
+    with pytest.raises(ValueError, match="fraction passed to validation_split"):
+        nmf_course.validation_split(movielens.ratings, fraction=1.5)
 
 
 def test_real_titles_are_latin1_intact(real_movielens):

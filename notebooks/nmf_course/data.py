@@ -34,7 +34,6 @@ __all__ = [
     "read_ratings",
     "read_users",
     "sparse_rating_matrix",
-    "train_validation_split",
 ]
 
 RATING_COLUMNS = ["user id", "movie id", "rating", "timestamp"]
@@ -313,35 +312,6 @@ def rating_matrix(ratings, fill=0.0, *, users=None, movies=None):
         means = matrix.mean(axis=1).fillna(global_mean)
         return matrix.T.fillna(means).T
     return matrix if np.isnan(fill) else matrix.fillna(fill)
-
-
-def train_validation_split(ratings, validation_size=0.1, *, random_state=None):
-    """Hold out a random part of the (training) ratings to choose hyper-parameters on.
-
-    Keep the test split for one last measurement: a number of components or a penalty
-    chosen by its test error is fitted to the test set, and that error is then optimistic.
-
-    Parameters
-    ----------
-    ratings : DataFrame with columns 'user id', 'movie id', 'rating'
-    validation_size : float, default=0.1
-        Share of the ratings held out, in (0, 1).
-    random_state : int, numpy.random.Generator or None, default=None
-
-    Returns
-    -------
-    train, validation : DataFrame
-        Disjoint, together ``ratings``; each keeps the original row order.
-    """
-    _check_ratings(ratings, "train_validation_split")
-    if not 0 < float(validation_size) < 1:
-        raise ValueError(
-            f"validation_size passed to train_validation_split must be in (0, 1); got {validation_size!r}."
-        )
-    rng = np.random.default_rng(random_state)
-    held = np.zeros(len(ratings), dtype=bool)
-    held[rng.choice(len(ratings), size=round(float(validation_size) * len(ratings)), replace=False)] = True
-    return ratings[~held].reset_index(drop=True), ratings[held].reset_index(drop=True)
 
 
 def observed_mask(ratings, *, users=None, movies=None):
