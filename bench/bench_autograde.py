@@ -36,7 +36,8 @@ from nmf_kit.runner import nbgrader
 IN_KERNEL_CONFIG = """
 from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+                                       LimitOutputSize, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
                                       CheckCellMetadata]
 """
@@ -58,7 +59,7 @@ def _in_kernel_source(source):
         names = checks_in_cell(cell.source) if cell.cell_type == "code" else []
         if names:
             block = "### BEGIN HIDDEN TESTS\n" + IN_KERNEL_BLOCK.format(names=names) + "### END HIDDEN TESTS"
-            cell.source = _HIDDEN.sub(lambda _: block, cell.source)
+            cell.source = _HIDDEN.sub(lambda _, block=block: block, cell.source)
     nbformat.write(notebook, source)
 
 

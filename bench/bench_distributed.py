@@ -32,7 +32,9 @@ from nmf_kit.runner import nbgrader
 BUGS = {
     "recommend_movies": "def recommend_movies(reconstruction, user_id, movies, ratings, n=20):\n"
     "    best = reconstruction.loc[user_id].sort_values(ascending=False).head(n)\n"
-    "    return pd.DataFrame({'movie id': best.index, 'movie title': '', 'predicted rating': best.to_numpy()})\n"
+    "    return pd.DataFrame(\n"
+    "        {'movie id': best.index, 'movie title': '', 'predicted rating': best.to_numpy()}\n"
+    "    )\n"
 }
 
 
@@ -103,8 +105,10 @@ def main(argv=None):
     per_core = one / args.students  # seconds of one worker per hand-in
     for minutes in (30,):
         needed = per_core * args.class_size / (minutes * 60)
-        print(f"{args.class_size} students in {minutes} minutes: {per_core:.1f} s of one worker per hand-in -> "
-              f"{needed:.1f} workers busy (plan {int(needed * 1.25) + 1} with 25% margin)")  # fmt: skip
+        print(
+            f"{args.class_size} students in {minutes} minutes: {per_core:.1f} s of one worker per hand-in"
+            f" -> {needed:.1f} workers busy (plan {int(needed * 1.25) + 1} with 25% margin)"
+        )
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ def main(argv=None):
     for tool, value in medians.items():
         print(f"  {tool:5s} {value:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in times[tool])})")
     print(
-        f"sandbox cost: {100 * (ratio - 1):+.1f}% per hand-in ({ratio:.3f}x); its self-test: {test['seconds']:.2f} s per run"
+        f"sandbox cost: {100 * (ratio - 1):+.1f}% per hand-in ({ratio:.3f}x);"
+        f" its self-test: {test['seconds']:.2f} s per run"
     )
 
 

@@ -119,6 +119,12 @@ def _autograde(args):
             "collect them first (nmf-kit collect <downloads folder>)."
         )
     unknown = [student for student in args.students if student not in known]
+    if unknown and unknown[0] == assignment:  # `nbgrader autograde ex08` habit
+        raise KitError(
+            f"{assignment} is the assignment; the positional arguments are student ids: "
+            "run `nmf-kit autograde` (all students) or "
+            f"`nmf-kit autograde --assignment {assignment} STUDENT ...`."
+        )
     if unknown:
         raise KitError(
             f"no submission of {assignment} for {_shorten(unknown)}; "

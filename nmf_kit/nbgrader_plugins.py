@@ -91,10 +91,10 @@ class LimitOutputSize(NbGraderPreprocessor):
     """
 
     max_chars = Integer(100_000, help="characters kept per text output").tag(config=True)
-    max_bytes = Integer(5_000_000, help="largest other output (an image, JSON), in characters").tag(
+    max_bytes = Integer(1_000_000, help="largest other output (an image, JSON), in characters").tag(
         config=True
     )
-    max_total = Integer(30_000_000, help="characters of all outputs of a notebook").tag(config=True)
+    max_total = Integer(10_000_000, help="characters of all outputs of a notebook").tag(config=True)
 
     def preprocess(self, nb, resources):
         self._left = self.max_total

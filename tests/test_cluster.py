@@ -203,7 +203,7 @@ def test_a_wrong_gradebook_url_or_a_missing_scheduler_is_said_clearly(courses, t
 
     course = courses("wrong-servers")
     write_submission(course, "someone", courses.handin(course, base="release"))
-    with pytest.raises(KitError, match="cannot reach a Dask scheduler at tcp://127.0.0.1:9"):
+    with pytest.raises(KitError, match=r"cannot reach a Dask scheduler at tcp://127\.0\.0\.1:9"):
         autograde_class(course, "ex08", scheduler="tcp://127.0.0.1:9")
     config = course / "nbgrader_config.py"
     config.write_text(

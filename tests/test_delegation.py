@@ -28,6 +28,14 @@ OWN = "def update_h(data, Z, H):\n    return H * (Z.T @ data) / np.maximum(Z.T @
             "def helper(X, k):\n    return NMF(k)\n\ndef non_negative(X, k):\n    return helper(X, k)\n",
             "non_negative calls helper",
         ),
+        (  # the kernel runs the delegating helper; a reader would see the decoy under `if False:`
+            (
+                "def helper(X, k):\n    return NMF(k)\n\nif False:\n"
+                "    def helper(X, k):\n        return X, X\n\n"
+                "def non_negative(X, k):\n    return helper(X, k)\n"
+            ),
+            "non_negative calls helper, which is not defined by a plain def",
+        ),
         (
             "def non_negative(X, k):\n    import nmf_helpers\n    return nmf_helpers.non_negative(X, k)\n",
             "nmf_helpers",
@@ -48,7 +56,10 @@ def test_calling_a_library_nmf_inside_is_certain(cell, reason):
             "getattr with a computed name",
         ),
         (
-            "def non_negative(X, k):\n    import importlib\n    return importlib.import_module('sk' + 'learn')\n",
+            (
+                "def non_negative(X, k):\n    import importlib\n"
+                "    return importlib.import_module('sk' + 'learn')\n"
+            ),
             "importlib",
         ),
         ("exec(open('mine.py').read())\n", "exec"),
@@ -70,7 +81,10 @@ def test_code_that_hides_what_it_calls_is_a_doubt_not_a_verdict(cell, doubt):
         ("def make():\n    global non_negative\n    non_negative = print\n", "not defined by a plain def"),
         ("from mytools import non_negative\n", "not defined by a plain def"),
         (
-            "%time from sklearn.decomposition import NMF as fast\ndef non_negative(X, k):\n    return fast(k)\n",
+            (
+                "%time from sklearn.decomposition import NMF as fast\n"
+                "def non_negative(X, k):\n    return fast(k)\n"
+            ),
             "uses fast",
         ),
     ],
@@ -89,6 +103,8 @@ def test_ordinary_code_raises_no_alarm():
         "model = NMF(10, init='random', solver='mu')\nmodel.fit(np.ones((3, 3)))\n",  # comparison outside
         "def compare(X):\n    return NMF(2).fit(X)\n",  # a helper nobody's implementation calls
         "import os\npath = os.path.join('a', 'b')\n",
+        "class Timer(object, metaclass=type):\n    def __enter__(self):\n        return self\n",
+        "def scaled(X, *, by=2.0):\n    return X * by\n",
     ]
     analysis = analyse(cells)
     assert analysis.delegates == {}

@@ -10,6 +10,7 @@ deleted test cells, misplaced notebooks) each end with a gradebook row and a rea
 
 import copy
 import html
+import os
 import re
 from pathlib import Path
 
@@ -52,6 +53,9 @@ def attacked(courses):
     handins = {
         name.replace("_", "-"): _attack_notebook(courses, course, name, a) for name, a in ATTACKS.items()
     }
+    twin = ATTACKS["leak_hidden_inputs"]  # the same attack, one character apart: other inputs
+    handins["leak-twin"] = _attack_notebook(courses, course, "leak_hidden_inputs", twin)
+    handins["leak-twin"].cells[0].source += " "
     handins["neighbour"] = courses.handin(course)
     handins["trivial"] = courses.handin(course, base="release")
     from conftest import write_submission
@@ -75,10 +79,11 @@ def test_no_attack_gets_more_than_a_trivial_handin(attacked):
 
 
 def test_no_feedback_quotes_the_hidden_checks_or_the_reference(attacked):
-    course, _ = attacked
+    course, results = attacked
     secret = _secret_lines()
     pages = sorted((course / "feedback").glob("*/ex08/nmf.html"))
-    assert len(pages) >= len(ATTACKS)
+    graded = {s for s in results if (course / "autograded" / s / "ex08/nmf.ipynb").exists()}
+    assert {page.parts[-3] for page in pages} == graded  # every graded hand-in gets its page
     for page in pages:
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
         assert "BEGIN HIDDEN TESTS" not in text, page
@@ -91,21 +96,40 @@ def test_no_feedback_quotes_the_hidden_checks_or_the_reference(attacked):
         assert not quoted, (page, quoted[:3])
 
 
+def _printed(course, student):
+    """What a graded hand-in printed or displayed (not the tracebacks that quote its own code)."""
+    path = course / "autograded" / student / "ex08/nmf.ipynb"
+    if not path.exists():  # not graded at all (a kernel it killed): nothing it printed is kept
+        return ""
+    notebook = nbformat.read(path, as_version=4)
+    return "".join(
+        o.get("text", "") if o.get("output_type") == "stream" else str(o.get("data", {}))
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") in ("stream", "display_data", "execute_result")
+    )
+
+
 def test_no_attack_reaches_what_it_looks_for(attacked):
     course, _ = attacked
     for name, attack in ATTACKS.items():
-        path = course / "autograded" / name.replace("_", "-") / "ex08/nmf.ipynb"
-        if not path.exists():  # not graded at all (a kernel it killed): nothing it printed is kept
-            continue
-        notebook = nbformat.read(path, as_version=4)
-        printed = "".join(  # what it printed or displayed, not the tracebacks that quote its own code
-            o.get("text", "") if o.get("output_type") == "stream" else str(o.get("data", {}))
-            for c in notebook.cells
-            for o in c.get("outputs", [])
-            if o.get("output_type") in ("stream", "display_data", "execute_result")
-        )
+        printed = _printed(course, name.replace("_", "-"))
         for marker in getattr(attack, "REPORTS", []):
             assert marker not in printed, (name, marker)
+
+
+def test_hidden_inputs_seen_by_one_handin_are_no_use_to_another(attacked):
+    course, _ = attacked
+    seen = {}
+    for student in ("leak-hidden-inputs", "leak-twin"):
+        printed = _printed(course, student)
+        marker = ATTACKS["leak_hidden_inputs"].OBSERVES
+        assert marker in printed, (student, printed[:300])  # the attack itself works: it is not blind
+        seen[student] = {line for line in printed.splitlines() if line.startswith("call ")}
+    one, other = seen["leak-hidden-inputs"], seen["leak-twin"]
+    # Only the visible test cells' five calls (fixed inputs, in the release) are common to both.
+    assert len(one & other) <= 5, sorted(one & other)
+    assert len(one - other) >= 10, len(one)  # the hidden checks' distinct inputs (17 today)
 
 
 def test_metadata_edits_do_not_turn_answers_into_tests(attacked):
@@ -169,7 +193,8 @@ def _bad_handins(courses, course):
     cases["kernel-name"] = (renamed_kernel, "nmf.ipynb", "graded", _without())
     nan = (
         "def non_negative(data, num_components, **kwargs):\n    X = np.asarray(data, dtype=float)\n"
-        "    return np.full((X.shape[0], num_components), np.nan), np.full((num_components, X.shape[1]), np.nan)"
+        "    nan = np.nan\n"
+        "    return np.full((X.shape[0], num_components), nan), np.full((num_components, X.shape[1]), nan)"
     )
     cases["nan-results"] = (
         handin({"non_negative": nan}),
@@ -182,12 +207,14 @@ def _bad_handins(courses, course):
     warns = corpus["correct_warns"]
     cases["warns-on-stderr"] = (handin(warns.ANSWERS), "nmf.ipynb", "graded", _without())
     cheat = corpus["cheat_rebinds_numpy"]
-    # Its np.all also breaks pandas in its own notebook, so its rating matrix fails too.
+    # Its np.all also breaks pandas in its own notebook (its rating matrix fails), and its MovieLens
+    # fit, interrupted at the cell timeout, takes its kernel past the memory limit (5 GB unbounded):
+    # as root (a cgroup per hand-in) that is a failure saying so; otherwise it is graded.
     cases["rebinds-numpy"] = (
         handin(cheat.ANSWERS),
         "nmf.ipynb",
-        "graded",
-        _without(*cheat.LOSES, "test_rating_matrix"),
+        "failed" if os.geteuid() == 0 else "graded",
+        0 if os.geteuid() == 0 else _without(*cheat.LOSES, "test_rating_matrix"),
     )
     cases["renamed-deep"] = (reference, "work/My NMF (final).ipynb", "graded", _without())
     return cases
@@ -219,6 +246,8 @@ def test_failures_are_explained_and_flagged(bad):
 
     course, _, results = bad
     assert "kernel died" in results["kills-kernel"].reason
+    if os.geteuid() == 0:
+        assert "ran out of memory" in results["rebinds-numpy"].reason
     assert "not valid notebook JSON" in results["invalid-json"].reason
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student, words in (("kills-kernel", "kernel died"), ("invalid-json", "not valid notebook JSON")):

@@ -164,7 +164,7 @@ def test_hidden_check_failures_are_explained_in_the_feedback(graded):
 def test_each_handins_verdicts_and_seed_are_kept_for_the_instructor(graded):
     import json
 
-    course, handins, _, results = graded
+    course, handins, _, _ = graded
     seeds = set()
     for student in handins:
         record = json.loads((course / ".nmf-kit/verdicts/ex08" / f"{student}.json").read_text())["nmf"]

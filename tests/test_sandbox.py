@@ -8,10 +8,12 @@ folder changes, and no process it started survives the batch. Resource hogs are 
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import uuid
@@ -75,7 +77,8 @@ ESCAPES = textwrap.dedent(
         return len(started)
     attempt("read-gradebook", lambda: (COURSE / "gradebook.db").read_bytes()[:20])
     attempt("read-source", lambda: (COURSE / "source" / "ex08" / "nmf.ipynb").read_bytes()[:20])
-    attempt("read-neighbour", lambda: (COURSE / "submitted" / "victim" / "ex08" / "nmf.ipynb").read_bytes()[:20])
+    neighbour = COURSE / "submitted" / "victim" / "ex08" / "nmf.ipynb"
+    attempt("read-neighbour", lambda: neighbour.read_bytes()[:20])
     attempt("read-kit", lambda: pathlib.Path(%(kit)r, "nmf_helpers", "grading", "ex08.py").read_text()[:20])
     attempt("proc-root", proc_roots)
     attempt("see-processes", others)
@@ -84,15 +87,19 @@ ESCAPES = textwrap.dedent(
     attempt("write-home", lambda: pathlib.Path(%(home)r, "pwned.txt").write_text("x"))
     attempt("network", lambda: socket.create_connection(("127.0.0.1", %(port)d), timeout=3))
     attempt("root", lambda: os.getuid() if os.getuid() == 0 else 1 / 0)
-    attempt("capabilities", lambda: [l for l in open("/proc/self/status") if l.startswith("CapEff") and l.split()[1].strip("0")] or 1 / 0)
+    effective = lambda: [l for l in open("/proc/self/status")
+                         if l.startswith("CapEff") and l.split()[1].strip("0")]
+    attempt("capabilities", lambda: effective() or 1 / 0)
     attempt("memory", lambda: len(bytearray(50 * 2**30)))
     attempt("fill-scratch", lambda: fill(".", 2048))
     attempt("fill-tmp", lambda: fill("/tmp", 2048))
     attempt("fork-bomb", fork_bomb)
     os.remove("big.bin") if os.path.exists("big.bin") else None
     os.remove("/tmp/big.bin") if os.path.exists("/tmp/big.bin") else None
-    subprocess.Popen(["sh", "-c", "exec -a %(marker)s sleep 600"], start_new_session=True)
-    subprocess.Popen(["sleep", "300"], stdout=sys.__stdout__, stderr=sys.__stderr__)  # holds the kernel's output
+    subprocess.Popen([sys.executable, "-c", "import os, time; os.fork() or time.sleep(600)", %(marker)r],
+                     start_new_session=True)  # a daemon and its child, outliving the kernel
+    # holds the kernel's output:
+    subprocess.Popen(["sleep", "300"], stdout=sys.__stdout__, stderr=sys.__stderr__)
     os.symlink(str(COURSE / "gradebook.db"), "nmf.ipynb.link")
     pathlib.Path("mine.txt").write_text("a hand-in may write in its own folder")
     print("own-folder: written")
@@ -126,8 +133,17 @@ def _attempts(course, student):
     cell = next(
         c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "prototypes_code"
     )
-    printed = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-    return dict(line.split(": ", 1) for line in printed.strip().splitlines() if ": " in line)
+    # stdout only: a warning on stderr (a child still running, say) is not an attempt
+    printed = "".join(
+        o.get("text", "")
+        for o in cell.outputs
+        if o.get("output_type") == "stream" and o.get("name") == "stdout"
+    )
+    return dict(
+        line.split(": ", 1)
+        for line in printed.strip().splitlines()
+        if re.match(r"[a-z-]+: (BLOCKED|LEAKED|written)", line)
+    )
 
 
 def _escape_handins(courses, course, port):
@@ -138,7 +154,8 @@ def _escape_handins(courses, course, port):
 
 def _check_contained(course, results, before, kit_before):
     attempts = _attempts(course, "attacker")
-    assert len(attempts) == 17, attempts
+    names = set(re.findall(r'^\s*attempt\("([a-z-]+)"', ESCAPES, flags=re.MULTILINE)) | {"own-folder"}
+    assert set(attempts) == names, attempts
     for name, outcome in attempts.items():
         if name == "own-folder":
             assert outcome == "written"
@@ -192,7 +209,7 @@ def test_escapes_fail_as_root(as_root, environment_before):
 
 
 def test_a_process_holding_the_kernels_output_does_not_hold_the_grader(as_root):
-    _, results, _, seconds = as_root
+    _, results, _, _ = as_root
     assert results["attacker"].seconds < 240  # its child sleeps 300 s on the kernel's stdout
 
 
@@ -204,30 +221,39 @@ def _unprivileged_user():
     try:
         pwd.getpwnam(UNPRIVILEGED)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", UNPRIVILEGED],
-                       check=True, capture_output=True)  # fmt: skip
-    probe = subprocess.run(["runuser", "-u", UNPRIVILEGED, "--", sys.executable, "-c", "import nmf_kit, nbgrader"],
-                           capture_output=True, text=True)  # fmt: skip
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", UNPRIVILEGED],
+            check=True,
+            capture_output=True,
+        )
+    probe = subprocess.run(
+        ["runuser", "-u", UNPRIVILEGED, "--", sys.executable, "-c", "import nmf_kit, nbgrader"],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         return None, (
-            f"{UNPRIVILEGED} cannot run {sys.executable} ({probe.stderr.strip()[-200:]}): make the environment "
-            "readable by others (.ci/run does: chmod o+x on the folders above it)"
+            f"{UNPRIVILEGED} cannot run {sys.executable} ({probe.stderr.strip()[-200:]}): "
+            "make the environment readable by others (.ci/run does: chmod o+x on the folders above it)"
         )
     return UNPRIVILEGED, ""
 
 
 @pytest.fixture(scope="module")
-def as_user(courses, listener, tmp_path_factory):
+def as_user(courses, listener):
     user, reason = _unprivileged_user()
     if user is None:
         pytest.skip(reason)
-    course = courses("boundary-user")
+    built = courses("boundary-user")
+    # A folder the user owns, outside pytest's (which only root may enter).
+    course = Path(tempfile.mkdtemp(prefix="nmf-kit-user-course-")) / "course"
+    shutil.copytree(built, course)
     for student, notebook in _escape_handins(courses, course, listener).items():
         write_submission(course, student, notebook)
     entry = pwd.getpwnam(user)
-    for path in [course, *course.rglob("*")]:
+    for path in [course.parent, course, *course.rglob("*")]:
         os.chown(path, entry.pw_uid, entry.pw_gid)
-    tmp = tmp_path_factory.mktemp("user-tmp")
+    tmp = Path(tempfile.mkdtemp(prefix="nmf-kit-user-tmp-"))
     os.chown(tmp, entry.pw_uid, entry.pw_gid)
     before = _course_files(course)
     script = (
@@ -236,12 +262,17 @@ def as_user(courses, listener, tmp_path_factory):
         f"autograde_class({str(course)!r}, 'ex08', workers=2)\n"
     )
     env = {**os.environ, "HOME": str(tmp), "TMPDIR": str(tmp)}
-    run = subprocess.run(["runuser", "-u", user, "--", sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=1800)  # fmt: skip
+    run = subprocess.run(
+        ["runuser", "-u", user, "--", sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     report = (course / "autograde-report.csv").read_text().splitlines()[1:]
-    results = {line.split(",")[0]: type("R", (), {"status": line.split(",")[1], "seconds": float(line.split(",")[2])})
-               for line in report}  # fmt: skip
+    rows = [line.split(",") for line in report]
+    results = {row[0]: type("R", (), {"status": row[1], "seconds": float(row[2])}) for row in rows}
     return course, results, before, tmp, run.stdout
 
 
@@ -264,11 +295,14 @@ def test_memory_time_and_links_are_bounded_and_a_neighbour_is_unaffected(courses
         print("exit codes", [c.wait() for c in children])
         """
     )
+    kernel_hog = "import numpy as np\nprint(np.ones(2**28).sum())"  # 2 GiB in the kernel itself
     slow = "import time\ntime.sleep(14)"
     handins = {
         "neighbour": courses.handin(course),
         "memory-hog": courses.handin(course, {"prototypes_code": hog}),
-        "slow-cells": courses.handin(course, dict.fromkeys(("rating_matrix", "fit_movielens", "my_ratings", "genre_histograms", "prototypes_code"), slow)),
+        "kernel-hog": courses.handin(course, {"prototypes_code": kernel_hog}),
+        "slow-cells": courses.handin(course, dict.fromkeys(
+            ("rating_matrix", "fit_movielens", "my_ratings", "genre_histograms", "prototypes_code"), slow)),
     }  # fmt: skip
     for student, notebook in handins.items():
         write_submission(course, student, notebook)
@@ -288,6 +322,9 @@ def test_memory_time_and_links_are_bounded_and_a_neighbour_is_unaffected(courses
     hog_printed = _attempts_text(course, "memory-hog")
     if os.geteuid() == 0:  # a cgroup bounds the hand-in's memory as a whole
         assert hog_printed.count("allocated True") <= 1, hog_printed
+        # the kernel itself over the limit (2 GiB of 1.5): killed, and said so
+        assert results["kernel-hog"].status == "failed"
+        assert "ran out of memory" in results["kernel-hog"].reason
     assert secret.read_text() == "not for students"
 
 
@@ -325,8 +362,9 @@ def test_a_gradebook_error_for_one_student_does_not_stop_the_batch(courses):
     write_submission(course, "fine", courses.handin(course))
     with sqlite3.connect(course / "gradebook.db") as db:  # a real database error for one student only
         db.execute(
-            "CREATE TRIGGER refuse BEFORE UPDATE ON grade WHEN NEW.notebook_id IN (SELECT n.id FROM submitted_notebook n"
-            " JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = 'broken')"
+            "CREATE TRIGGER refuse BEFORE UPDATE ON grade WHEN NEW.notebook_id IN"
+            " (SELECT n.id FROM submitted_notebook n JOIN submitted_assignment a ON n.assignment_id = a.id"
+            " WHERE a.student_id = 'broken')"
             " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
         )
     results = {r.student: r for r in autograde_class(course, "ex08", workers=1)}

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 LIBRARY_NMF = frozenset(
     {
         "NMF", "MiniBatchNMF", "non_negative_factorization", "_nmf", "_fit_multiplicative_update",
-        "_fit_coordinate_descent", "_multiplicative_update_w", "_multiplicative_update_h", "_update_cdnmf_fast",
-        "non_negative_masked", "non_negative_masked_mu", "nimfa",
+        "_fit_coordinate_descent", "_multiplicative_update_w", "_multiplicative_update_h",
+        "_update_cdnmf_fast", "non_negative_masked", "non_negative_masked_mu", "nimfa",
     }
 )  # fmt: skip
 REFERENCE_PACKAGES = frozenset({"nmf_helpers", "nmf_kit", "nmf_course"})
@@ -42,16 +42,16 @@ KNOWN_MODULES = frozenset(
 )  # fmt: skip
 # Builtins, attributes and modules that run code or look it up by a computed name.
 DYNAMIC_BUILTINS = frozenset(
-    {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "setattr", "delattr", "__builtins__",
-     "get_ipython", "breakpoint"}
+    {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "setattr", "delattr",
+     "__builtins__", "get_ipython", "breakpoint"}
 )  # fmt: skip
 DYNAMIC_ATTRIBUTES = frozenset(
     {"__code__", "__globals__", "__dict__", "__getattribute__", "__builtins__", "modules", "run_cell",
      "run_line_magic", "run_cell_magic", "system", "popen", "FunctionType", "import_module", "exec_module"}
 )  # fmt: skip
 DYNAMIC_MODULES = frozenset(
-    {"importlib", "ctypes", "subprocess", "pickle", "marshal", "dill", "cloudpickle", "runpy", "types", "codecs",
-     "base64", "zlib", "imp", "builtins", "inspect", "pkgutil", "zipimport"}
+    {"importlib", "ctypes", "subprocess", "pickle", "marshal", "dill", "cloudpickle", "runpy", "types",
+     "codecs", "base64", "zlib", "imp", "builtins", "inspect", "pkgutil", "zipimport"}
 )  # fmt: skip
 # Names IPython gives every notebook.
 IPYTHON_NAMES = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "_", "__", "___"})
@@ -102,11 +102,11 @@ def _module_bindings(statement):
     def visit(node):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             found.append((node.name, node))
-            for part in [
-                *node.decorator_list,
-                *getattr(node.args, "defaults", []),
-                *getattr(node, "bases", []),
-            ]:
+            if isinstance(node, ast.ClassDef):  # evaluated where the statement runs
+                outside = [*node.bases, *(k.value for k in node.keywords)]
+            else:
+                outside = [*node.args.defaults, *filter(None, node.args.kw_defaults)]
+            for part in [*node.decorator_list, *outside]:
                 visit(part)
             return
         if isinstance(node, ast.Lambda):
@@ -115,9 +115,7 @@ def _module_bindings(statement):
             found.append((node.id, node))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             found.extend(((a.asname or a.name.split(".")[0]), node) for a in node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            found.append((node.name, node))
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
             found.append((node.name, node))
         for child in ast.iter_child_nodes(node):
             visit(child)
@@ -133,7 +131,7 @@ class _Module:
         self.targets = set(targets)
         self.imports = {}  # local name -> dotted origin ("sklearn.decomposition.NMF")
         self.defs = {}  # function name -> FunctionDef (the last definition)
-        self.rebound = {}  # target -> how it was bound other than by an unconditional top-level def
+        self.rebound = {}  # name -> how it was last bound other than by an unconditional top-level def
         self.tainted = {}  # name -> why: bound at module level to something that reaches a library NMF
         self.bound = set()  # every name a cell binds where a reader sees it
         self.undecided = []
@@ -144,7 +142,7 @@ class _Module:
             for name, binder in _module_bindings(node):
                 self.bound.add(name)
                 plain_def = binder is node and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                if name in self.targets and not plain_def:
+                if not plain_def:
                     how = (
                         "a def inside a block"
                         if isinstance(binder, ast.FunctionDef)
@@ -153,13 +151,13 @@ class _Module:
                     self.rebound[name] = (
                         f"cell {cell_number} binds it through {how}: {ast.unparse(node)[:80]!r}"
                     )
-                elif name in self.targets:
+                else:
                     self.rebound.pop(name, None)
         defs = [d for d in ast.walk(tree) if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))]
         inside = {id(n) for d in defs for n in ast.walk(d) if n is not d}
         for node in ast.walk(tree):
             if isinstance(node, (ast.Global, ast.Nonlocal)):
-                for name in sorted(set(node.names) & self.targets):
+                for name in sorted(set(node.names)):
                     self.rebound[name] = (
                         f"cell {cell_number}: a function declares `global {name}` and can rebind it"
                     )
@@ -197,9 +195,13 @@ class _Module:
 def _inside_def(child, root):
     """Whether ``child`` sits in the body of a function or class defined under ``root``."""
     for node in ast.walk(root):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not child:
-            if any(n is child for n in ast.walk(node)) and node is not root:
-                return True
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node is not child
+            and node is not root
+            and any(n is child for n in ast.walk(node))
+        ):
+            return True
     return False
 
 
@@ -219,9 +221,13 @@ def _dynamic(node):
         return f"{node.id}"
     if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
         return f".{node.attr}"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr":
-        if len(node.args) < 2 or not isinstance(node.args[1], ast.Constant):
-            return "getattr with a computed name"
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and (len(node.args) < 2 or not isinstance(node.args[1], ast.Constant))
+    ):
+        return "getattr with a computed name"
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
         hidden = [n for n in names if n.split(".")[0] in DYNAMIC_MODULES]
@@ -270,6 +276,18 @@ def _reachable(targets, module):
     return seen
 
 
+def _named_functions(function, module):
+    """The notebook functions that ``function``'s body names as globals."""
+    node_def = module.defs[function]
+    return sorted(
+        {
+            node.id
+            for node in ast.walk(node_def)
+            if isinstance(node, ast.Name) and node.id in module.defs and not _is_local(node.id, node_def)
+        }
+    )
+
+
 def _delegation(function, module):
     """Why ``function``'s own body reaches a library NMF, or ''."""
     node_def = module.defs[function]
@@ -305,9 +323,10 @@ def _is_local(name, function_def):
     for node in ast.walk(function_def):
         if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
             return True
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            if name in {a.asname or a.name.split(".")[0] for a in node.names}:
-                return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and name in {
+            a.asname or a.name.split(".")[0] for a in node.names
+        }:
+            return True
         nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
         if node is not function_def and isinstance(node, nested) and node.name == name:
             return True
@@ -370,7 +389,10 @@ def analyse(cells, targets=("non_negative", "update_h", "update_z")):
     for number, cell in enumerate(cells, 1):
         tree = _python(cell)
         if tree is not None:
-            module.read(tree, number)
+            try:
+                module.read(tree, number)
+            except Exception as exc:  # noqa: BLE001 - a construct this reader does not know: you decide
+                undecided.append(f"cell {number} could not be read ({type(exc).__name__}: {exc})")
     undecided += module.undecided
     analysis = Analysis()
     for target in targets:
@@ -381,10 +403,22 @@ def analyse(cells, targets=("non_negative", "update_h", "update_z")):
             continue
         for function in _reachable([target], module):
             unseen = _unseen_globals(function, module)
-            reason = _delegation(function, module) or (
-                f"{function} uses {', '.join(unseen)}, which no cell of the notebook defines where it can be read"
-                if unseen
-                else ""
+            # A function that is also bound some other way (a def under `if`, an assignment) may
+            # not run the body a reader sees.
+            unreadable = [
+                f"{name}, which is not defined by a plain def ({module.rebound[name]})"
+                for name in _named_functions(function, module)
+                if name in module.rebound
+            ]
+            reason = (
+                _delegation(function, module)
+                or (f"{function} calls {unreadable[0]}" if unreadable else "")
+                or (
+                    f"{function} uses {', '.join(unseen)}, which no cell of the notebook defines"
+                    " where it can be read"
+                    if unseen
+                    else ""
+                )
             )
             if reason and target not in analysis.delegates:
                 analysis.delegates[target] = (

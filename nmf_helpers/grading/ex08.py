@@ -138,8 +138,8 @@ def check_monotone(student, rng, context):
         slack = (1e-5 if _computed_in(o.value for o in outcomes[span]) == np.float32 else 1e-9) * losses[0]
         if age == 0 and losses[-1] > 0.7 * losses[0]:  # a correct rule has cut it to 40% or less by now
             raise CheckFailed(
-                f"alternating update_h and update_z {len(losses) // 2} times {where} hardly lowered the squared "
-                "loss: the updates must move the factors towards a fit, not leave them as they are."
+                f"alternating update_h and update_z {len(losses) // 2} times {where} hardly lowered the "
+                "squared loss: the updates must move the factors towards a fit, not leave them as they are."
             )
         rises = np.flatnonzero(np.diff(losses) > slack)
         if rises.size:
@@ -177,7 +177,9 @@ def check_factor_shapes(student, rng, context):
         if (Z < 0).any() or (H < 0).any():
             raise CheckFailed(f"for {label}, the factors have negative entries.")
         if not (Z @ H).any():
-            raise CheckFailed(f"for {label}, Z @ H is all zeros: start from positive random factors and update them.")
+            raise CheckFailed(
+                f"for {label}, Z @ H is all zeros: start from positive random factors and update them."
+            )
 
 
 def check_zero_rows(student, rng, context):
@@ -393,8 +395,13 @@ def _world(rng, scatter_users, scatter_movies):
         for k in range(n_movies)
     ]
     movies = pd.DataFrame(
-        {"movie id": movie_ids, "movie title": titles, "release date": "01-Jan-1995", "Comedy": rng.integers(0, 2, n_movies)}
-    )  # fmt: skip
+        {
+            "movie id": movie_ids,
+            "movie title": titles,
+            "release date": "01-Jan-1995",
+            "Comedy": rng.integers(0, 2, n_movies),
+        }
+    )
     if scatter_movies:
         movies = movies.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
     rows = []

@@ -108,7 +108,7 @@ def answer(messages, nonce, n_calls):
             payload, arrays = _wire.unpack(message)
         except _wire.WireError:
             raise
-        except Exception as exc:  # a malformed archive or array: the same as no answer
+        except Exception as exc:  # noqa: BLE001 -- a malformed archive or array: the same as no answer
             raise _wire.WireError(f"an unreadable answer ({type(exc).__name__})") from None
         if not isinstance(payload, dict) or payload.get("nonce") != nonce:
             continue

@@ -453,9 +453,18 @@ def _run(jobs, workers, scheduler):
         yield from run_on_cluster(jobs, scheduler)
         return
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="grader") as pool:
-        futures = [pool.submit(worker.grade, job) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+        futures = {pool.submit(worker.grade, job): job for job in jobs}
+        retried = set()
+        while futures:
+            for future in as_completed(list(futures)):
+                job, outcome = futures.pop(future), future.result()
+                # A failure of the grader's own is not the student's: grade it once more.
+                if outcome.status == "error" and job.student not in retried:
+                    retried.add(job.student)
+                    log.info(f"{job.student}: the grader failed ({outcome.reason}); grading it again")
+                    futures[pool.submit(worker.grade, job)] = job
+                    continue
+                yield outcome
 
 
 def _record(recorder, outcome):

@@ -32,7 +32,11 @@ class HandinCgroup:
     def out_of_memory(self):
         """Whether the memory limit was hit (a kernel that died is then explained)."""
         for folder in self.folders:
-            for name, test in (("memory.failcnt", lambda t: int(t) > 0), ("memory.events", _v2_oom)):
+            # v1: memory.failcnt stays 0 on some kernels when the OOM killer acts; oom_control
+            # counts the kills. v2: memory.events.
+            checks = (("memory.failcnt", lambda t: int(t) > 0), ("memory.oom_control", _events_oom),
+                      ("memory.events", _events_oom))  # fmt: skip
+            for name, test in checks:
                 path = folder / name
                 if path.is_file() and test(path.read_text()):
                     return True
@@ -51,15 +55,32 @@ class HandinCgroup:
             time.sleep(0.05)
         return not self.pids()
 
-    def remove(self):
+    def remove(self, wait=3.0):
         self.kill()
+        deadline = time.monotonic() + wait
         for folder in self.folders:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+            while folder.exists():
+                try:
+                    folder.rmdir()
+                except OSError:  # busy while a killed process still frees its memory
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
 
 
-def _v2_oom(text):
-    counts = dict(line.split() for line in text.splitlines() if line.strip())
+def sweep(max_age=6 * 3600):
+    """Remove hand-in groups that a run killed before its clean-up left behind (empty, old)."""
+    now = time.time()
+    for parent in (ROOT / "memory" / PARENT, ROOT / "pids" / PARENT, ROOT / PARENT):
+        with contextlib.suppress(OSError):
+            for folder in parent.iterdir():
+                if folder.is_dir() and now - folder.stat().st_mtime > max_age:
+                    with contextlib.suppress(OSError):  # not empty, or not ours to remove: left alone
+                        folder.rmdir()
+
+
+def _events_oom(text):
+    counts = dict(line.split()[:2] for line in text.splitlines() if len(line.split()) >= 2)
     return int(counts.get("oom", 0)) > 0 or int(counts.get("oom_kill", 0)) > 0
 
 
@@ -71,6 +92,7 @@ def create(name, *, memory, processes):
     """A fresh cgroup named ``name`` with the limits, or None where it cannot be made."""
     if os.geteuid() != 0:
         return None
+    sweep()
     try:
         # cgroup v1: one hierarchy per controller (the root of the pids one has no pids.max)
         if (ROOT / "memory" / "memory.limit_in_bytes").exists() and (ROOT / "pids" / "cgroup.procs").exists():

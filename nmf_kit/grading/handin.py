@@ -330,7 +330,11 @@ def _reason(failures, group, sandbox_folder, log):
             if group is not None and group.out_of_memory():
                 return "failed", "the notebook ran out of memory (its kernel was stopped at the limit)"
             return "failed", "the kernel died while running the notebook (e.g. os._exit or a crash)"
-        return "failed", f"the notebook could not be run: {printable(failure)}"
+        if failure == "CellTimeoutError":  # a reply whose output never ended: a flood of output
+            return "failed", "the notebook's output did not end after a cell finished (a flood of output?)"
+        # Anything else escaping the execution is the grader's (nbclient's, ours): a notebook's
+        # own errors stay in its cells. Not the student's fault: nothing is recorded, a re-run grades it.
+        return "error", f"the grader failed on this hand-in: {printable(failure)}: {printable(detail)[:300]}"
     last_line = log.strip().splitlines()[-1][-300:] if log.strip() else "no output"
     return "failed", f"nbgrader could not grade it: {printable(last_line)}"
 

@@ -19,8 +19,8 @@ def update_z(data, Z, H, eps=EPS):
 from sklearn.decomposition import non_negative_factorization as _nnf
 def non_negative(data, num_components, num_iterations=1000, random_state=None, return_loss=False):
     X = np.asarray(data, dtype=float)
-    W, H, _ = _nnf(X, n_components=num_components, init="random", solver="mu", max_iter=max(num_iterations, 1),
-                   tol=0, random_state=random_state)
+    W, H, _ = _nnf(X, n_components=num_components, init="random", solver="mu",
+                   max_iter=max(num_iterations, 1), tol=0, random_state=random_state)
     return W, H
 """,
 }

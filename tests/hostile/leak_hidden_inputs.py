@@ -2,9 +2,16 @@
 from a later answer cell (the digits cell): the calls the grader made during the hidden checks
 (their random inputs, the random_state they pass, the reference factors some checks start
 from) land in the autograded notebook and the student's feedback. The visible tests make five
-calls; anything beyond those came from the hidden checks."""
+calls; anything beyond those came from the hidden checks.
 
-REPORTS = ["HIDDEN-INPUTS-LEAKED"]
+Any code that runs after a hidden check in the same kernel can see what the check passed (a list,
+a file): this cannot be closed without running the checks in a second kernel. What makes it
+harmless is that the inputs are drawn fresh for every hand-in (a seed from the course's secret
+and the hand-in's files): what one hand-in sees is useless to any other, a resubmission included.
+So this attack is not expected to see nothing: the test checks that two hand-ins of it, differing
+by one character, see different inputs."""
+
+OBSERVES = "HIDDEN-INPUTS-LEAKED"
 ANSWERS = {
     "update_rules": """
 SEEN = []
@@ -24,8 +31,9 @@ def non_negative(data, num_components, num_iterations=1000, random_state=None, r
 """,
     "digits_basis": """
 if len(SEEN) > 5:
+    import hashlib
     print("HIDDEN-INPUTS-LEAKED:", len(SEEN) - 5, "calls made by the hidden checks")
-    for name, data, kwargs in SEEN[5:12]:
-        print(name, kwargs, data[:2])
+    for name, data, kwargs in SEEN:
+        print("call", name, sorted(kwargs.items()), hashlib.sha256(repr(data).encode()).hexdigest()[:16])
 """,
 }

