@@ -8,6 +8,7 @@ mistake the user can fix is a :class:`~nmf_kit.errors.KitError`: printed as
 import argparse
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from .course import ASSIGNMENT
@@ -16,8 +17,23 @@ from .errors import KitError
 DATA_HINT = "run `nmf-kit data` once online, or set NMF_HELPERS_DATA=<folder holding ml-100k/>"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help wrapped at spaces only: names such as autograde-report.csv stay whole."""
+
+    def _split_lines(self, text, width):
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False, break_long_words=False)
+
+    def _fill_text(self, text, width, indent):
+        lines = textwrap.wrap(" ".join(text.split()), width - len(indent), break_on_hyphens=False)
+        return "\n".join(indent + line for line in lines)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage mistake said in one line (argparse prints the whole usage)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")

@@ -84,7 +84,8 @@ def run_on_cluster(jobs, address, *, retries=2):
             futures[client.submit(_grade, light, bundle, key=key, retries=retries, pure=False)] = job.student
         pending = set(futures.values())
         try:
-            for future in as_completed(futures):
+            # this client's loop: it is not the default client (as_completed would look for one)
+            for future in as_completed(futures, loop=client.loop):
                 student = futures[future]
                 try:
                     outcome = future.result()
