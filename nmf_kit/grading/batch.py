@@ -331,7 +331,7 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
             results.append(Result(student, "skipped", 0.0, "already autograded (use --force to grade again)"))
         else:
             todo.append(student)
-    start = time.perf_counter()
+    start, finished = time.perf_counter(), False
     try:
         if settings.tool == "none":
             log.warning(
@@ -364,8 +364,9 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
                 for s in sorted(pending)
             ]
             raise
+        finished = True
     finally:
-        _report(course, results, time.perf_counter() - start)
+        _report(course, results, time.perf_counter() - start, finished)
     return sorted(results, key=lambda r: r.student)
 
 
@@ -493,7 +494,7 @@ def _record_failure(recorder, student, reason, seconds, where=""):
     return Result(student, "failed", seconds, reason, where)
 
 
-def _report(course, results, seconds):
+def _report(course, results, seconds, finished=True):
     results = sorted(results, key=lambda r: r.student)
     path = course / REPORT
     with open(path, "w", newline="") as handle:
@@ -502,7 +503,9 @@ def _report(course, results, seconds):
         for r in results:
             writer.writerow([r.student, r.status, f"{r.seconds:.1f}", r.worker, r.reason])
     counts = {s: sum(r.status == s for r in results) for s in ("graded", "skipped", "failed", "error")}
-    summary = f"done in {seconds:.1f} s: {counts['graded']} graded, {counts['skipped']} skipped"
+    # A run that stopped early must not read like a success.
+    done = "done in" if finished else "STOPPED after"
+    summary = f"{done} {seconds:.1f} s: {counts['graded']} graded, {counts['skipped']} skipped"
     if counts["failed"]:
         summary += f", {counts['failed']} failed (zero points, flagged, reason in the gradebook)"
     if counts["error"]:

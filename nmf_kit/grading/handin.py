@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,17 +95,19 @@ class Outcome:
 
 
 _checked = {}  # sandbox self-test, once per process and settings
+_checking = threading.Lock()  # the pool's threads wait for one self-test instead of racing it
 
 
 def _sandbox_ready(settings, assignment, data_folder):
     key = json.dumps([settings, assignment, data_folder], sort_keys=True)
-    if key not in _checked:
-        try:
-            sandbox.self_test(sandbox.Sandbox(**settings), assignment=assignment, data_folder=data_folder)
-            _checked[key] = ""
-        except sandbox.SandboxUnavailable as exc:
-            _checked[key] = str(exc)
-    return _checked[key]
+    with _checking:
+        if key not in _checked:
+            try:
+                sandbox.self_test(sandbox.Sandbox(**settings), assignment=assignment, data_folder=data_folder)
+                _checked[key] = ""
+            except sandbox.SandboxUnavailable as exc:
+                _checked[key] = str(exc)
+        return _checked[key]
 
 
 def _write_tree(root, files):

@@ -30,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +51,9 @@ GiB, MiB = 2**30, 2**20
 HIDDEN_PACKAGES = ("nmf_helpers", "nmf_kit", "nmf_course")
 # System folders the kernel reads (when present); the rest of /etc is generated or left out.
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt/conda")
+# Where the kernel finds the data set: always this path, wherever it lives on the host (a home
+# folder's cache, /tmp, a shared disk), so that nothing around it becomes visible.
+SANDBOX_DATA = "/srv/nmf-data"
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "alternatives", "nsswitch.conf",
        "mime.types", "ssl", "ca-certificates", "timezone", "os-release")  # fmt: skip
 
@@ -134,9 +138,21 @@ def _read_only(data_folder):
         if not any(tree == b or tree.startswith(b + "/") for b, _ in binds):
             binds.append((tree, tree))
     if data_folder:
-        folder = str(Path(data_folder).resolve())
-        binds.append((folder, folder))
+        binds.append((str(dataset(data_folder)), f"{SANDBOX_DATA}/ml-100k"))
     return binds, links
+
+
+def dataset(data_folder):
+    """The extracted ``ml-100k`` folder that ``data_folder`` (a folder holding ``ml-100k/``, as
+    ``NMF_HELPERS_DATA`` names it, or that folder itself) stands for, resolved."""
+    folder = Path(data_folder).resolve()
+    for candidate in (folder / "ml-100k", folder):
+        if (candidate / "u.data").is_file():
+            return candidate
+    raise SandboxUnavailable(
+        f"the data folder {data_folder} holds no extracted ml-100k/ (with u.data): point "
+        "NMF_HELPERS_DATA at the folder that contains ml-100k/, or run `nmf-kit data` once online."
+    )
 
 
 def spec(sandbox, *, assignment, data_folder, folder, runtime, cgroups=(), env=None, files=()):
@@ -159,7 +175,7 @@ def spec(sandbox, *, assignment, data_folder, folder, runtime, cgroups=(), env=N
         os.chmod(stage, 0o711)
     environment = {"NBGRADER_EXECUTION": "autograde", **(env or {})}
     if data_folder:
-        environment["NMF_HELPERS_DATA"] = str(Path(data_folder).resolve())
+        environment["NMF_HELPERS_DATA"] = SANDBOX_DATA
     document = {
         "bwrap": bwrap,
         "python": sys.executable,
@@ -232,7 +248,7 @@ _PROBE = textwrap.dedent(
     report["reference"] = [m for m in %(hidden)r if importable(m + ".nmf") or importable(m + ".grading")]
     report["visible"] = [p for p in %(secret)r if os.path.exists(p)]
     data = os.environ.get("NMF_HELPERS_DATA")
-    report["data"] = bool(data) and os.access(data, os.R_OK) and bool(os.listdir(data))
+    report["data"] = bool(data) and os.access(os.path.join(data, "ml-100k", "u.data"), os.R_OK)
     try:
         socket.create_connection(("1.1.1.1", 53), timeout=2)
         report["network"] = True
@@ -256,7 +272,10 @@ def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
 
     group = None
     if os.geteuid() == 0:
-        group = cgroups.create(f"selftest-{os.getpid()}", memory=sandbox.memory, processes=sandbox.processes)
+        # Unique per call: two threads of one grader testing at once must not share (and then
+        # remove, killing the other's kernel) one group.
+        name = f"selftest-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
+        group = cgroups.create(name, memory=sandbox.memory, processes=sandbox.processes)
         if group is None:
             raise SandboxUnavailable(NO_CGROUPS)
     with tempfile.TemporaryDirectory(prefix="nmf-kit-selftest-") as tmp:
@@ -274,7 +293,12 @@ def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
             ip=str(runtime / "kernel-ipc"),
             connection_file=str(runtime / "kernel.json"),
         )
-        probe = _PROBE % {"hidden": HIDDEN_PACKAGES, "secret": [str(p) for p in secret_paths]}
+        # The data set is seen at SANDBOX_DATA only, never where it lives on the host.
+        # (unless it lies in the system or Python folders the kernel reads anyway)
+        shared = [b for b, _ in _read_only(None)[0]]
+        data = [dataset(data_folder)] if data_folder else []
+        secret = [*secret_paths, *(d for d in data if not any(str(d).startswith(b + "/") for b in shared))]
+        probe = _PROBE % {"hidden": HIDDEN_PACKAGES, "secret": [str(p) for p in secret]}
         printed, started = [], time.perf_counter()
         try:
             manager.start_kernel(cwd=str(work))
@@ -311,7 +335,7 @@ def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
         missing = [m for m, ok in report["imports"].items() if not ok]
         problems.append(f"the kernel cannot import {', '.join(missing)}")
     if data_folder and not report["data"]:
-        problems.append(f"the kernel cannot read the data set in {data_folder}")
+        problems.append(f"the kernel cannot read the data set in {data_folder} (at {SANDBOX_DATA} inside)")
     if problems:
         raise SandboxUnavailable("the grading sandbox is not sound here: " + "; ".join(problems) + ".")
     report["seconds"] = time.perf_counter() - started
@@ -320,7 +344,7 @@ def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
 
 def _diagnosis(log, exc):
     """Cause and fix of a sandbox that did not start a kernel, from bwrap's own words."""
-    text = log or f"{type(exc).__name__}: {exc}"
+    text = "\n".join(filter(None, [log, f"{type(exc).__name__}: {exc}"]))
     fixes = []
     if "No such file or directory" in text and "execvp" in text:
         fixes.append("the kernel's Python is not visible inside the sandbox: report this with the log above")
