@@ -158,7 +158,38 @@ def _autograde(args):
         handin_timeout=args.handin_timeout,
         scheduler=args.scheduler,
     )
+    from .progress import log
+
+    option = f" --assignment {assignment}" if assignment != ASSIGNMENT else ""
+    log.info(
+        f"class report (failures, flags, times, similar hand-ins): nmf-kit report --course {course}{option}"
+    )
     return 1 if any(r.status in ("failed", "error") for r in results) else 0
+
+
+def _report(args):
+    from .course import find_course
+    from .progress import log, step
+    from .report import write_report
+
+    course = find_course(args.course)
+    assignment = _graded_assignment(course, args.assignment)
+    with step(f"class report of {assignment}") as done:
+        page = write_report(course, assignment)
+        done.note = str(page)
+    log.info(f"open it in a browser: {page.as_uri()}")
+    log.info(f"the figures' numbers: {page.parent / assignment}-*.csv")
+    return 0
+
+
+def _feedback(args):
+    from .course import find_course
+    from .feedback import generate_feedback
+
+    course = find_course(args.course)
+    assignment = _graded_assignment(course, args.assignment)
+    generate_feedback(course, assignment, force=args.force)
+    return 0
 
 
 def _data(args):
@@ -176,6 +207,18 @@ def _release(args):
     with step(f"nbgrader generate_assignment {assignment}"):
         nbgrader(course, "generate_assignment", assignment, "--force")
     log.info(f"regenerated {course / 'release' / assignment}; commit it.")
+    return 0
+
+
+def _marking_sheet(args):
+    from .course import check_assignment, find_course, source_assignments
+    from .marking import write_marking_sheet
+    from .progress import log
+
+    course = find_course(args.course)
+    assignment = check_assignment(course, args.assignment, source_assignments(course))
+    page = write_marking_sheet(course, assignment, args.output)
+    log.info(f"wrote the marking sheet of {assignment} to {page} (answer keys: for TAs, not students)")
     return 0
 
 
@@ -312,6 +355,49 @@ def build_parser():
     )
     _course_option(release)
     _assignment_option(release)
+
+    sheet = _command(
+        commands,
+        "marking-sheet",
+        _marking_sheet,
+        "write the TAs' marking sheet: each manual question, its points and its key",
+        "Export from source/<assignment>/nmf.ipynb one Markdown page for the TAs: every manually graded "
+        "question with its points (the gradebook's) and its answer key, which the formgrader does not show.",
+    )
+    _course_option(sheet)
+    _assignment_option(sheet)
+    sheet.add_argument(
+        "--output", type=Path, help="where to write it (default: <course>/marking-sheet-<assignment>.md)"
+    )
+
+    report = _command(
+        commands,
+        "report",
+        _report,
+        "write the class report (an offline HTML page and CSV) after grading",
+        "Write reports/<assignment>-report.html in the course folder, read from the gradebook and what "
+        "grading kept: score distributions, each test's and hidden check's pass rate and most frequent "
+        "failure messages, flagged and ungraded hand-ins, grading time per hand-in, and pairs of similar "
+        "hand-ins (a reason to look, not proof). The figures' numbers are written as CSV beside it.",
+    )
+    _course_option(report)
+    _assignment_option(report)
+
+    feedback = _command(
+        commands,
+        "feedback",
+        _feedback,
+        "nbgrader generate_feedback, refused while hand grading is pending",
+        "Write feedback/<student>/<assignment>/ with nbgrader generate_feedback (every page regenerated, "
+        "so hand grades entered since are shown). Refused while answers still wait for hand grading (the "
+        "feedback would show them at 0) unless --force. The student's own exported <notebook>.html, "
+        "which nbgrader's feedback page replaces, is kept beside it as <notebook>.handed-in.html.",
+    )
+    _course_option(feedback)
+    _assignment_option(feedback)
+    feedback.add_argument(
+        "--force", action="store_true", help="write feedback even while hand grading is pending"
+    )
 
     notebooks = _command(
         commands,

@@ -51,8 +51,9 @@ def autograde(course, assignment, students=None, *, workers=None, force=False, c
     ``scheduler``). Returns its list of results.
     """
     from .grading.batch import autograde_class
+    from .report import record_times
 
-    return autograde_class(
+    results = autograde_class(
         course,
         assignment,
         students or None,
@@ -61,3 +62,5 @@ def autograde(course, assignment, students=None, *, workers=None, force=False, c
         cell_timeout=cell_timeout,
         **options,
     )
+    record_times(course, assignment, results)  # the gradebook keeps no time; the class report reads it
+    return results
