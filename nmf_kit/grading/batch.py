@@ -5,11 +5,10 @@
 has workers grade them — a local pool by default, a Dask cluster with a scheduler
 address (:mod:`nmf_kit.grading.cluster`) — and records each outcome as it arrives:
 
-- graded: ``nbgrader autograde`` runs here, in this process, on the course itself,
-  replaying the worker's executed notebook and trusted verdicts instead of running a
-  kernel (:class:`~nmf_kit.grading.trusted.TrustedExecute` with ``replay``), so the
-  course's gradebook, ``autograded/`` and everything nbgrader derives from them end
-  exactly as a local nbgrader run would leave them, and only this process writes;
+- graded: the worker's executed notebooks and trusted verdicts are written into the
+  course's ``autograded/`` and gradebook once, with nbgrader's API and the scoring
+  preprocessors the worker ran (:mod:`nmf_kit.grading.record`): no second nbgrader
+  pass, and only this process writes;
 - failed (not notebook JSON, a kernel that died, out of time or memory): a zero,
   flagged, with the reason in the comments; an old ``autograded/`` copy is removed;
 - error (the grader's own failure, e.g. the sandbox): nothing is recorded; the
@@ -20,7 +19,6 @@ link, a fifo, a device) is refused, never followed. The report
 (``autograde-report.csv``) is written whatever happens.
 """
 
-import contextlib
 import csv
 import hashlib
 import hmac
@@ -28,13 +26,11 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import stat
 import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +41,12 @@ from traitlets.config import Configurable
 from ..errors import KitError
 from ..runner import nbgrader_environment
 from . import handin as worker
+from .record import Recorder
 from .sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 REPORT = "autograde-report.csv"
 SECRET = Path(".nmf-kit") / "secret"
-VERDICTS = Path(".nmf-kit") / "verdicts"
 
 
 class Grader(Configurable):
@@ -189,89 +185,6 @@ def _cells_differ(template, course, assignment):
         | {k[1] for k in mine if k in theirs and mine[k] != theirs[k]}
     )
     return ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")
-
-
-# --------------------------------------------------------------------------- recording
-class Recorder:
-    """Writes outcomes into the course: replayed through nbgrader, or a flagged zero."""
-
-    def __init__(self, course, coursedir, assignment):
-        self.course, self.coursedir, self.assignment = Path(course), coursedir, assignment
-        self.db_url = coursedir.db_url
-
-    def graded(self, outcome):
-        """Replay the worker's result through ``nbgrader autograde`` here; '' or the reason it failed."""
-        with _quiet_nbgrader():
-            return self._replay(outcome)
-
-    def _replay(self, outcome):
-        from nbgrader.converters import Autograde
-        from nbgrader.utils import capture_log
-
-        with tempfile.TemporaryDirectory(prefix="nmf-kit-replay-") as tmp:
-            replay = Path(tmp) / "replay.json"
-            replay.write_text(json.dumps({"notebooks": outcome.notebooks, "records": outcome.records}))
-            config = self.coursedir.config.copy()
-            config.TrustedExecute.replay = str(replay)
-            coursedir = type(self.coursedir)(config=config, root=str(self.course))
-            coursedir.assignment_id, coursedir.student_id = self.assignment, outcome.student
-            app = Autograde(coursedir=coursedir, config=config)
-            app.force, app.create_student = True, True
-            app.log.propagate = False  # its log is kept below, not printed among the progress lines
-            result = capture_log(app)
-        if result["success"]:
-            # The verdicts and the seed they were drawn from, for the instructor (not in feedback/).
-            kept = self.course / VERDICTS / self.assignment / f"{outcome.student}.json"
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            kept.write_text(json.dumps(outcome.records, indent=1), encoding="utf-8")
-            return ""
-        lines = (result.get("error") or result.get("log") or "").strip().splitlines()
-        return "recording it in the gradebook failed: " + (lines[-1][-300:] if lines else "no log")
-
-    def failed(self, student, reason):
-        """A zero, flagged, with the reason in the comments; no stale autograded copy."""
-        with _quiet_nbgrader():
-            self._failed(student, reason)
-
-    def _failed(self, student, reason):
-        from nbgrader.api import Gradebook
-
-        stale = self.course / "autograded" / student / self.assignment
-        if stale.is_dir() and not stale.is_symlink():
-            shutil.rmtree(stale)
-        with Gradebook(self.db_url) as gradebook:
-            gradebook.update_or_create_student(student)
-            submission = gradebook.update_or_create_submission(self.assignment, student)
-            for notebook in submission.notebooks:
-                notebook.flagged = True
-                for grade in notebook.grades:
-                    grade.auto_score = 0.0
-                    grade.needs_manual_grade = False
-                for comment in notebook.comments:
-                    comment.auto_comment = f"Not graded automatically: {reason}."
-            gradebook.db.commit()
-
-    def already_graded(self, student):
-        from nbgrader.api import Gradebook, MissingEntry
-
-        if not (self.course / "autograded" / student / self.assignment).is_dir():
-            return False
-        with Gradebook(self.db_url) as gradebook:
-            try:
-                gradebook.find_submission(self.assignment, student)
-            except MissingEntry:
-                return False
-        return True
-
-
-@contextlib.contextmanager
-def _quiet_nbgrader():
-    """Without SQLAlchemy's warnings about nbgrader's own session use (nothing a user can act on)."""
-    from sqlalchemy.exc import SAWarning
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=SAWarning)
-        yield
 
 
 # --------------------------------------------------------------------------- the class

@@ -31,7 +31,6 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
-from traitlets import Unicode
 
 from nmf_helpers.grading import _wire as wire
 from nmf_helpers.grading.student import CheckFailed, Student, answer, request
@@ -100,13 +99,7 @@ class KernelStudent(Student):
 class TrustedExecute(Execute):
     """nbgrader's Execute, with hidden checks decided here from plain data (see the module)."""
 
-    replay = Unicode(
-        "", help="(set by nmf-kit) a worker's executed notebooks and verdicts to record instead of executing"
-    ).tag(config=True)
-
     def preprocess(self, nb, resources=None, km=None):
-        if self.replay:
-            return self._replay(nb, resources)
         if os.environ.get(ENV_GRADER) != "1" or not os.environ.get(ENV_SEED):
             raise RuntimeError(NOT_UNDER_KIT)
         self._seed = int(os.environ[ENV_SEED])
@@ -131,20 +124,6 @@ class TrustedExecute(Execute):
         record = {"seed": self._seed, "cells": self._cells, "flags": _flags(self._cells)}
         resources["nmf_kit"] = record
         self._write(record, resources)
-        return nb, resources
-
-    def _replay(self, nb, resources):
-        """Take the outputs and verdicts of the worker that executed this very notebook."""
-        name = resources["nbgrader"]["notebook"]
-        result = json.loads(Path(self.replay).read_text(encoding="utf-8"))
-        executed = nbformat.reads(result["notebooks"][f"{name}.ipynb"], as_version=4)
-        if [_identity(c) for c in executed.cells] != [_identity(c) for c in nb.cells]:
-            raise RuntimeError(f"the worker's copy of {name}.ipynb does not match this submission's cells")
-        for mine, theirs in zip(nb.cells, executed.cells, strict=True):
-            if mine.cell_type == "code":
-                mine.outputs, mine.execution_count = theirs.outputs, theirs.execution_count
-        nb.metadata["language_info"] = executed.metadata.get("language_info", {})
-        resources["nmf_kit"] = result["records"][name]
         return nb, resources
 
     def _write(self, record, resources):
@@ -222,14 +201,6 @@ class TrustedExecute(Execute):
             self._driving = False
             self.nb.cells[index] = real
         return probe.outputs, self._driver_reply
-
-
-def _identity(cell):
-    """What must agree between the worker's notebook and the one recorded: the code that ran
-    (markdown a student wrote may differ: it is cleaned after execution, on both sides)."""
-    meta = cell.metadata.get("nbgrader", {})
-    ran = cell.cell_type == "code" or meta.get("locked")
-    return cell.cell_type, meta.get("grade_id"), cell.source if ran else None
 
 
 def _record(visible_ok, verdicts):
