@@ -5,11 +5,10 @@ gradebook (SQLite ``gradebook.db`` in the course folder by default; a server
 database works the same way). Nothing here assumes a file.
 """
 
-import os
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from .command import scripts_on_path
 from .course import ASSIGNMENT, course_directory
 
 
@@ -34,26 +33,11 @@ def exists(course):
 
 
 @contextmanager
-def _scripts_on_path():
-    """nbgrader runs ``alembic`` by name when it makes a gradebook: this Python's scripts
-    must be on PATH even when its environment was not activated."""
-    scripts, old = os.path.dirname(sys.executable), os.environ.get("PATH", "")
-    if scripts in old.split(os.pathsep):
-        yield
-        return
-    os.environ["PATH"] = os.pathsep.join([scripts, old])
-    try:
-        yield
-    finally:
-        os.environ["PATH"] = old
-
-
-@contextmanager
 def open_gradebook(course):
     """nbgrader's :class:`~nbgrader.api.Gradebook` of ``course``, closed afterwards."""
     from nbgrader.api import Gradebook
 
-    with _scripts_on_path(), Gradebook(db_url(course)) as gradebook:
+    with scripts_on_path(), Gradebook(db_url(course)) as gradebook:
         yield gradebook
 
 

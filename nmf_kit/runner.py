@@ -1,9 +1,11 @@
-"""Running nbgrader on a course folder, as a separate process, and the class grader."""
+"""Running nbgrader on a course folder, as a separate process, and the class grader.
 
-import os
+``nbgrader_environment`` is re-exported from :mod:`nmf_kit.command`, where the command is built.
+"""
+
 import subprocess
-import sys
 
+from .command import nbgrader_command, nbgrader_environment
 from .errors import KitError
 
 
@@ -14,17 +16,6 @@ class NbgraderFailed(KitError):
         super().__init__(message, status=1)
 
 
-def nbgrader_environment(env=None):
-    """This process's environment (plus ``env``) for running nbgrader.
-
-    nbgrader starts ``alembic`` (gradebook migrations) by name: this Python's
-    scripts must be on PATH even when its environment was not activated.
-    """
-    environment = {**os.environ, **(env or {})}
-    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment.get("PATH", "")])
-    return environment
-
-
 def nbgrader(course, *args, env=None, check=True):
     """Run ``nbgrader ARGS`` in ``course``; return the completed process.
 
@@ -33,9 +24,8 @@ def nbgrader(course, *args, env=None, check=True):
     NbgraderFailed
         When nbgrader fails and ``check``, with nbgrader's own last lines.
     """
-    command = [sys.executable, "-m", "nbgrader", *args]
     result = subprocess.run(
-        command, cwd=course, env=nbgrader_environment(env), capture_output=True, text=True
+        nbgrader_command(*args), cwd=course, env=nbgrader_environment(env), capture_output=True, text=True
     )
     if check and result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])

@@ -67,3 +67,57 @@ def test_packages_are_light_to_import(package):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT / "notebooks"
     )
     assert run.stdout.strip() == "", f"importing {package} loads {run.stdout.strip()}"
+
+
+def _module_name(path, package_root):
+    parts = list(path.relative_to(package_root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _internal_imports(path, module, packages):
+    """Modules of ``packages`` that ``module`` imports anywhere in its file (function-local
+    imports included: they hide a cycle, they do not remove it)."""
+    is_package = path.name == "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = module.split(".")
+            if node.level:
+                base = base[: len(base) - node.level + (1 if is_package else 0)]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            names = [prefix] + [f"{prefix}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        yield from (n for n in names if n.split(".")[0] in packages)
+
+
+@pytest.mark.parametrize(
+    "root", [ROOT / "nmf_kit", ROOT / "nmf_helpers", ROOT / "notebooks" / "nmf_course"], ids=lambda p: p.name
+)
+def test_no_import_cycle_inside_a_package(root):
+    modules = {_module_name(p, root): p for p in sorted(root.rglob("*.py"))}
+    graph = {
+        name: {m for m in _internal_imports(path, name, {root.name}) if m in modules and m != name}
+        for name, path in modules.items()
+    }
+    # a package's __init__ importing its submodules is no cycle of the submodules'
+    for name in graph:
+        graph[name] -= {p for p in graph if name.startswith(p + ".")}
+    cycles, state = [], {}
+
+    def visit(node, trail):
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append([*trail[trail.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, " ; ".join(" -> ".join(c) for c in cycles)

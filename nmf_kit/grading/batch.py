@@ -38,8 +38,8 @@ from pathlib import Path
 from traitlets import Integer, Unicode
 from traitlets.config import Configurable
 
+from ..command import nbgrader_command, nbgrader_environment
 from ..errors import KitError
-from ..runner import nbgrader_environment
 from . import handin as worker
 from .record import Recorder
 from .sandbox import Sandbox
@@ -143,8 +143,7 @@ def make_bundle(course, assignment, config_text, gradebook_url):
         worker._write_tree(tmp / "source" / assignment, files)
         url = f"sqlite:///{tmp / 'gradebook.db'}"
         run = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-             f"--CourseDirectory.root={tmp}", f"--CourseDirectory.db_url={url}"],
+            nbgrader_command("generate_assignment", assignment, "--force", root=tmp, db_url=url),
             cwd=tmp, capture_output=True, text=True, env=nbgrader_environment(),
         )  # fmt: skip
         if run.returncode != 0:

@@ -21,7 +21,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..runner import nbgrader_environment
+from ..command import nbgrader_command, nbgrader_environment
 from . import cgroups, sandbox
 from .trusted import ENV_GRADER, ENV_SEED, ENV_VERDICTS
 
@@ -252,11 +251,11 @@ def _environment(options, data_folder, seed, work):
 def _run_nbgrader(course, assignment, student, args, env, options, log_path):
     """Run ``nbgrader autograde`` for one student; its output goes to a file, never a pipe
     (a process that outlives it cannot hold the grader). Returns the exit status or "timeout"."""
-    command = [
-        sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
-        f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
+    command = nbgrader_command(
+        "autograde", assignment, "--student", student, "--force",
         f"--Execute.timeout={int(options.cell_timeout)}", *args,
-    ]  # fmt: skip
+        root=course, db_url=f"sqlite:///{course / 'gradebook.db'}",
+    )  # fmt: skip
 
     runtime = env["JUPYTER_RUNTIME_DIR"]
     private = _private_runtime(runtime) if "--Execute.kernel_name=nmf-sandbox" in args else None
