@@ -2,21 +2,27 @@
 
 ``grade_in_process`` runs the variant's answer cells and then, in notebook order,
 each test cell's visible part in the same namespace (an error fails the cell) and
-its hidden checks, decided from plain data with the variant's code read for
-library NMF calls, exactly as :class:`nmf_kit.grading.trusted.TrustedExecute`
-decides them; it returns the grade ids that failed. The pipeline tests check,
-through the real nbgrader and sandbox, that this agrees.
+its hidden checks, decided from plain data as :class:`nmf_kit.grading.trusted.TrustedExecute`
+decides them: the checks of an implementation call the functions in a fresh Python that can
+import only what the check kernel can (:class:`IsolatedStudent`), the others in this
+namespace; it returns the grade ids that failed. The pipeline tests check, through the
+real nbgrader and sandbox, that this agrees.
 """
 
 import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import types
 from pathlib import Path
 
 import nbformat
 
-from nmf_helpers.grading import Context, checks_in_cell, decide
-from nmf_helpers.grading.delegation import analyse
-from nmf_helpers.grading.student import InProcessStudent
+from nmf_helpers.grading import CHECKS, Context, _wire, checks_in_cell, decide
+from nmf_helpers.grading.student import InProcessStudent, Student, answer, request
+from nmf_kit.grading import sandbox
 from nmf_kit.grading.trusted import strip_hidden
 from nmf_kit.handins import function_namespace, python_source, reference_answers
 
@@ -100,16 +106,63 @@ class _SeparateStudent(InProcessStudent):
         return self.worlds.as_student(lambda: InProcessStudent.run(self, calls))
 
 
-def flags_in_process(answers_override):
-    """Why the grader would flag this variant's notebook for the instructor (empty: it would not)."""
-    answers = reference_answers(SOURCE) | answers_override
-    cells = nbformat.read(SOURCE, as_version=4).cells
-    code = [
-        answers.get(c.metadata.get("nbgrader", {}).get("grade_id"), strip_hidden(c.source))
-        for c in cells
-        if c.cell_type == "code"
-    ]
-    return analyse(code).undecided
+# The check kernel's Python, without the sandbox: -S keeps site-packages off sys.path, and a
+# folder of links to the allowed packages (the sandbox's own list) is put on it instead.
+_SERVER = """
+import ast, json, sys
+sys.path.append(sys.argv[1])
+wire = {"__name__": "nmf_kit_wire"}
+exec(compile(open(sys.argv[2]).read(), "<wire>", "exec"), wire)
+namespace = {"__name__": "__main__"}
+out = sys.stdout
+sys.stdout = sys.stderr  # what the student's code prints is not an answer
+for source in json.loads(sys.stdin.readline()):
+    for node in ast.parse(source).body:  # statement by statement, as the check kernel runs cells
+        try:
+            exec(compile(ast.Module([node], []), "<cell>", "exec"), namespace)
+        except BaseException:
+            pass
+for line in sys.stdin:
+    shown = []
+    wire["serve"](line.strip(), namespace, lambda data, raw=True: shown.append(data[wire["MIME"]]))
+    out.write(json.dumps(shown) + "\\n")
+    out.flush()
+"""
+
+
+def _allowed_folder():
+    """A folder of links to the packages the check kernel may import."""
+    folder = Path(tempfile.mkdtemp(prefix="nmf-kit-allowed-"))
+    trees = [b for b, _ in sandbox._read_only(None)[0]]
+    for path, _ in sandbox.allowed_packages(trees)[1]:
+        os.symlink(path, folder / Path(path).name)
+    return folder
+
+
+class IsolatedStudent(Student):
+    """The variant's functions as the check kernel holds them: a fresh Python that can import
+    the standard library, numpy, scipy and pandas only, fed the notebook's cells before the test."""
+
+    _allowed = None
+
+    def __init__(self, cells):
+        if IsolatedStudent._allowed is None:
+            IsolatedStudent._allowed = _allowed_folder()
+        self.process = subprocess.Popen(
+            [sys.executable, "-S", "-s", "-E", "-c", _SERVER, str(self._allowed), _wire.__file__],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=SOURCE.parent,
+        )  # fmt: skip
+        self.process.stdin.write(json.dumps([python_source(c) for c in cells]) + "\n")
+
+    def run(self, calls):
+        nonce = __import__("secrets").token_hex(8)
+        self.process.stdin.write(request(calls, nonce) + "\n")
+        self.process.stdin.flush()
+        return answer(json.loads(self.process.stdout.readline()), nonce, len(calls))
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
 def grade_in_process(answers_override, seed=0):
@@ -120,11 +173,12 @@ def grade_in_process(answers_override, seed=0):
         worlds.keep_student()
         answers = reference_answers(SOURCE) | answers_override
         student, context = _SeparateStudent(namespace, worlds), Context()
-        executed, failed = [], set()
+        executed, failed, isolated = [], set(), None
         for cell in nbformat.read(SOURCE, as_version=4).cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if cell.cell_type == "code":
-                executed.append(answers.get(grade_id, strip_hidden(cell.source)))
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
+                executed.append(answers.get(grade_id, strip_hidden(cell.source)))  # test cells are not fed
             if grade_id not in FUNCTION_TESTS:
                 continue
             code = compile(python_source(strip_hidden(cell.source)), grade_id, "exec")
@@ -133,12 +187,17 @@ def grade_in_process(answers_override, seed=0):
             except Exception:  # noqa: BLE001 - any error fails the visible part, as in the kernel
                 failed.add(grade_id)
                 continue
-            analysis = analyse(executed)
+            names = checks_in_cell(cell.source)
+            if isolated is None and any(CHECKS[n].implements for n in names):
+                isolated = IsolatedStudent(executed)  # the check kernel, fed the cells so far
             verdicts = [
-                decide(name, student, seed, context, analysis) for name in checks_in_cell(cell.source)
+                decide(name, isolated if CHECKS[name].implements else student, seed, context)
+                for name in names
             ]
             if not all(v.passed for v in verdicts):
                 failed.add(grade_id)
         return failed
     finally:
         worlds.restore()
+        if isolated is not None:
+            isolated.close()

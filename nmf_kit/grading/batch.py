@@ -41,6 +41,7 @@ from traitlets.config import Configurable
 from ..command import nbgrader_command, nbgrader_environment
 from ..errors import KitError
 from . import handin as worker
+from .blame import Blame
 from .record import Recorder
 from .sandbox import Sandbox
 
@@ -359,25 +360,30 @@ def _self_test(settings, assignment, options, course):
 
 
 def _run(jobs, workers, scheduler):
-    """Outcomes of ``jobs`` as they finish, from a local pool or a Dask cluster."""
+    """Outcomes of ``jobs`` as they finish, from a local pool or a Dask cluster, errors settled by
+    a control (:mod:`nmf_kit.grading.blame`)."""
+    by_student = {job.student: job for job in jobs}
     if scheduler:
         from .cluster import run_on_cluster
 
-        yield from run_on_cluster(jobs, scheduler)
+        blame = Blame(lambda control: next(iter(run_on_cluster([control], scheduler))))
+        for outcome in run_on_cluster(jobs, scheduler):
+            yield blame.settle(by_student[outcome.student], outcome)
         return
+    blame = Blame(worker.grade)
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="grader") as pool:
         futures = {pool.submit(worker.grade, job): job for job in jobs}
         retried = set()
         while futures:
             for future in as_completed(list(futures)):
                 job, outcome = futures.pop(future), future.result()
-                # A failure of the grader's own is not the student's: grade it once more.
+                # A passing fault of the machine should not cost a student: grade it once more.
                 if outcome.status == "error" and job.student not in retried:
                     retried.add(job.student)
-                    log.info(f"{job.student}: the grader failed ({outcome.reason}); grading it again")
+                    log.info(f"{job.student}: not graded ({outcome.reason}); grading it again")
                     futures[pool.submit(worker.grade, job)] = job
                     continue
-                yield outcome
+                yield blame.settle(job, outcome)
 
 
 def _record(recorder, outcome):

@@ -31,6 +31,7 @@ import nbformat
 
 from ..command import nbgrader_command, nbgrader_environment
 from . import cgroups, sandbox
+from .check_kernel import ENV_CHECK_KERNEL, ENV_CHECK_RUNTIME
 from .trusted import ENV_GRADER, ENV_SEED, ENV_VERDICTS
 
 MAX_HANDIN_BYTES = 50 * 2**20  # the files of one hand-in sent to a worker
@@ -189,7 +190,7 @@ def grade(job):
         failures = [(r["error"], r.get("detail", "")) for r in records.values() if r.get("error")]
         if status == 0 and notebooks and not failures and len(records) == len(notebooks):
             return outcome("graded", notebooks=notebooks, records=records, log=log)
-        kind, reason = _reason(failures, group, work / "sandbox" if boxed else None, log)
+        kind, reason = _reason(failures, group, status)
         return outcome(kind, reason, log=log)
     finally:
         if group is not None:
@@ -217,14 +218,17 @@ def _private_course(job, work):
 
 def _sandbox(job, work, data_folder, settings, group, env):
     """Set ``env`` and return nbgrader's arguments for kernels in the sandbox."""
-    runtime = work / "runtime"
+    runtime, check_runtime = work / "runtime", work / "check-runtime"
+    check_runtime.mkdir(mode=0o700)
     threads = {name: str(job.options.threads) for name in THREAD_VARIABLES}
     folder = sandbox.spec(
         sandbox.Sandbox(**settings), assignment=job.bundle.assignment, data_folder=data_folder,
         folder=work / "sandbox", runtime=runtime, cgroups=group.folders if group else (), env=threads,
         files=[name for name in job.bundle.source if not name.endswith(".ipynb")],
+        check_runtime=check_runtime,
     )  # fmt: skip
     env["JUPYTER_PATH"] = str(folder)
+    env[ENV_CHECK_KERNEL], env[ENV_CHECK_RUNTIME] = sandbox.CHECK_KERNEL_NAME, str(check_runtime)
     return [
         f"--Execute.kernel_name={sandbox.KERNEL_NAME}",
         "--KernelManager.transport=ipc",
@@ -318,27 +322,24 @@ def _tail(path, lines=40):
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def _reason(failures, group, sandbox_folder, log):
-    """("failed" or "error", why) for a hand-in that was not graded: "error" when the grader,
-    not the hand-in, is to blame (a kernel that never started)."""
-    kernel = sandbox.kernel_log(sandbox_folder) if sandbox_folder else ""
-    last = kernel.splitlines()[-1] if kernel else "no log"
-    for failure, detail in failures:
-        if failure == "KernelStartError":  # before any cell ran: nothing of the hand-in's doing
-            return "error", f"the grader could not start the sandbox's kernel: {printable(last)}"
-        if failure == "GraderError":
-            return "error", f"the grader failed on this hand-in: {printable(detail)}"
+def _reason(failures, group, status):
+    """("failed" or "error", why) for a hand-in that was not graded, in the grader's own words:
+    nothing a hand-in can write (its outputs, the kernel's log, nbgrader's log) is quoted.
+    "failed" is the hand-in's doing for certain; "error" is decided by a control
+    (:mod:`nmf_kit.grading.blame`): it is the grader's only if a known-good hand-in fails too."""
+    for failure, _detail in failures:
         if failure == "DeadKernelError":
             if group is not None and group.out_of_memory():
                 return "failed", "the notebook ran out of memory (its kernel was stopped at the limit)"
             return "failed", "the kernel died while running the notebook (e.g. os._exit or a crash)"
         if failure == "CellTimeoutError":  # a reply whose output never ended: a flood of output
             return "failed", "the notebook's output did not end after a cell finished (a flood of output?)"
-        # Anything else escaping the execution is the grader's (nbclient's, ours): a notebook's
-        # own errors stay in its cells. Not the student's fault: nothing is recorded, a re-run grades it.
-        return "error", f"the grader failed on this hand-in: {printable(failure)}: {printable(detail)[:300]}"
-    last_line = log.strip().splitlines()[-1][-300:] if log.strip() else "no output"
-    return "failed", f"nbgrader could not grade it: {printable(last_line)}"
+        if failure == "KernelStartError":
+            return "error", "the notebook's kernel did not start in the sandbox"
+        if failure == "GraderError":
+            return "error", "the grader's hidden checks stopped while running on this hand-in"
+        return "error", f"the grader stopped on a {printable(failure)[:80]} while running the notebook"
+    return "error", f"nbgrader ended (status {status}) without grading the notebook"
 
 
 def printable(text):

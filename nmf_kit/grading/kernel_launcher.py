@@ -86,6 +86,15 @@ def _stage(spec, runtime, libc):
     return staged
 
 
+def _staged(path, staged):
+    """Where ``path`` is reachable after staging: under the staged copy of a folder holding it."""
+    holders = [s for s in staged if path == s or path.startswith(s.rstrip("/") + "/")]
+    if not holders:
+        return path
+    source = max(holders, key=len)
+    return staged[source] + path[len(source.rstrip("/")) :]
+
+
 def bwrap_argv(spec, cwd, connection_file, staged, file_fds):
     """The bubblewrap command line for this kernel."""
     scratch = f"{SANDBOX_HOME}/{spec['assignment']}"
@@ -103,6 +112,13 @@ def bwrap_argv(spec, cwd, connection_file, staged, file_fds):
         argv += ["--ro-bind", staged.get(source, source), target]
     for folder in spec["mask"]:  # packages the kernel must not import (the reference solutions)
         argv += ["--tmpfs", folder, "--remount-ro", folder]
+    # The check kernel: every folder of installed packages emptied, the allowed ones put back.
+    for folder in spec.get("seal", []):
+        argv += ["--tmpfs", folder]
+    for source, target in spec.get("allow", []):
+        argv += ["--ro-bind", _staged(source, staged), target]
+    for folder in spec.get("seal", []):
+        argv += ["--remount-ro", folder]
     for link, target in spec["symlinks"]:
         argv += ["--symlink", target, link]
     argv += ["--size", str(spec["scratch_bytes"]), "--tmpfs", SANDBOX_HOME]

@@ -40,6 +40,12 @@ from traitlets.config import Configurable
 from ..errors import KitError
 
 KERNEL_NAME = "nmf-sandbox"
+CHECK_KERNEL_NAME = "nmf-check"  # where the hidden checks call the student's functions
+# What the check kernel can import besides the standard library (with their requirements):
+# the assignment's rule, "your functions may use numpy, scipy and pandas only" ...
+CHECK_PACKAGES = ("numpy", "scipy", "pandas")
+# ... and what an IPython kernel needs to run at all.
+KERNEL_PACKAGES = ("ipykernel",)
 INSTALL_HINT = (
     "install bubblewrap (`sudo apt-get install bubblewrap` on Debian/Ubuntu, "
     "`sudo dnf install bubblewrap` on "
@@ -155,11 +161,15 @@ def dataset(data_folder):
     )
 
 
-def spec(sandbox, *, assignment, data_folder, folder, runtime, cgroups=(), env=None, files=()):
+def spec(
+    sandbox, *, assignment, data_folder, folder, runtime, cgroups=(), env=None, files=(), check_runtime=None
+):
     """Write the launcher's spec and the kernelspec into ``folder``; return ``folder``
     (to be put on ``JUPYTER_PATH``). ``folder`` and ``runtime`` (where jupyter_client puts
     the connection file and the kernel its sockets) must be private to one hand-in; ``files``
-    (relative paths) are the notebook folder's files the kernel gets a copy of."""
+    (relative paths) are the notebook folder's files the kernel gets a copy of. With
+    ``check_runtime`` (another private folder), also the check kernel's spec
+    (:data:`CHECK_KERNEL_NAME`)."""
     folder = Path(folder)
     bwrap = bwrap_path()
     if bwrap is None:
@@ -203,28 +213,94 @@ def spec(sandbox, *, assignment, data_folder, folder, runtime, cgroups=(), env=N
         "files_bytes": 64 * MiB,
         "files": sorted(files),
     }
-    (folder / "sandbox.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
-    kernel = folder / "kernels" / KERNEL_NAME
+    _kernelspec(folder, KERNEL_NAME, "Python 3 (grading sandbox)", document, "sandbox.json")
+    if check_runtime is not None:
+        # The check kernel: the same sandbox, its own sockets' folder (the student's kernel can
+        # write into its own, never into this one), and every site-packages folder sealed but
+        # for the allowed packages, so that a library NMF cannot be imported whatever the code.
+        sealed, allowed = allowed_packages(trees)
+        check = {**document, "runtime": str(check_runtime), "log": str(folder / "check-kernel.log"),
+                 "seal": sealed, "allow": allowed}  # fmt: skip
+        _kernelspec(folder, CHECK_KERNEL_NAME, "Python 3 (grading checks)", check, "check.json")
+    return folder
+
+
+def _kernelspec(folder, name, title, document, spec_name):
+    (folder / spec_name).write_text(json.dumps(document, indent=1), encoding="utf-8")
+    kernel = folder / "kernels" / name
     kernel.mkdir(parents=True, exist_ok=True)
     (kernel / "kernel.json").write_text(
         json.dumps(
             {
                 "argv": [sys.executable, "-s", "-m", "nmf_kit.grading.kernel_launcher", "{connection_file}"],
-                "display_name": "Python 3 (grading sandbox)",
+                "display_name": title,
                 "language": "python",
-                "env": {"NMF_KIT_SANDBOX": str(folder / "sandbox.json")},
+                "env": {"NMF_KIT_SANDBOX": str(folder / spec_name)},
                 "interrupt_mode": "message",  # bwrap does not pass signals on
             },
             indent=1,
         ),
         encoding="utf-8",
     )
-    return folder
 
 
-def kernel_log(folder, lines=12):
+def _site_folders(trees):
+    """Every folder of installed packages under the folders the kernel reads."""
+    found = set()
+    for tree in trees:
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages",
+                        "local/lib/python3*/dist-packages", "local/lib/python3*/site-packages"):  # fmt: skip
+            found.update(str(p.resolve()) for p in Path(tree).glob(pattern) if p.is_dir())
+    return sorted(found)
+
+
+def _distributions(names):
+    """The installed distributions ``names`` need, with everything they require (no extras)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found, todo = {}, list(names)
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in found:
+            continue
+        try:
+            found[name] = dist = distribution(name)
+        except PackageNotFoundError:
+            continue
+        for text in dist.requires or ():
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return found
+
+
+def allowed_packages(trees):
+    """(sealed site folders, [(host path, path inside)] to put back): what the check kernel can import.
+
+    The check kernel sees the standard library, :data:`CHECK_PACKAGES` and what the kernel
+    itself needs (:data:`KERNEL_PACKAGES`, with their requirements), nothing else installed.
+    """
+    sealed = _site_folders(trees)
+    allowed = set()
+    for dist in _distributions((*KERNEL_PACKAGES, *CHECK_PACKAGES)).values():
+        base = Path(dist.locate_file("")).resolve()
+        site = next((s for s in sealed if str(base) == s), None)
+        if site is None:
+            continue
+        for file in dist.files or ():
+            top = file.parts[0] if file.parts else ""
+            if top and top not in ("..", "__pycache__") and not top.endswith(".pth"):
+                allowed.add(str(base / top))
+    pairs = sorted((path, path) for path in allowed if os.path.exists(path))
+    return sealed, pairs
+
+
+def kernel_log(folder, lines=12, name="kernel.log"):
     """The last lines the sandbox (bwrap) and the kernel wrote outside the notebook."""
-    path = Path(folder) / "kernel.log"
+    path = Path(folder) / name
     if not path.is_file():
         return ""
     with open(path, "rb") as handle:
@@ -260,14 +336,71 @@ _PROBE = textwrap.dedent(
 )
 
 
-def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
-    """Start a kernel in the sandbox and check the boundary before grading anything.
-
-    Raises :class:`SandboxUnavailable` with the cause and the fix; returns the probe's report.
+# What the check kernel must and must not import (a library NMF, the plotting stack, the kit).
+_NOT_FOR_CHECKS = (
+    "sklearn",
+    "matplotlib",
+    "nmf_helpers",
+    "nmf_kit",
+    "nmf_course",
+    "nbgrader",
+    "threadpoolctl",
+)
+_CHECK_PROBE = textwrap.dedent(
+    f"""
+    import importlib.util, json
+    def importable(name):
+        try:
+            return importlib.util.find_spec(name) is not None
+        except ImportError:
+            return False
+    print(json.dumps({{m: importable(m) for m in {(*CHECK_PACKAGES, *_NOT_FOR_CHECKS)!r}}}))
     """
+)
+
+
+def _probe(folder, kernel_name, runtime, work, code, timeout):
+    """Start ``kernel_name`` of the spec in ``folder``, run ``code``, return its last printed line."""
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
 
+    manager = KernelManager(
+        kernel_name=kernel_name,
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder / "kernels")]),
+        transport="ipc",
+        ip=str(runtime / "kernel-ipc"),
+        connection_file=str(runtime / "kernel.json"),
+    )
+    printed = []
+    try:
+        manager.start_kernel(cwd=str(work))
+        client = manager.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=timeout)
+        reply = client.execute_interactive(
+            code, timeout=timeout, output_hook=lambda m: printed.append(m["content"].get("text", ""))
+        )
+        client.stop_channels()
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the sandbox did not start a kernel
+        log = kernel_log(
+            folder, name="check-kernel.log" if kernel_name == CHECK_KERNEL_NAME else "kernel.log"
+        )
+        raise SandboxUnavailable(_diagnosis(log, exc)) from None
+    finally:
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
+    if reply["content"]["status"] != "ok":
+        raise SandboxUnavailable(
+            f"the sandbox's kernel could not run the probe: {reply['content'].get('evalue')}"
+        )
+    return json.loads("".join(printed).strip().splitlines()[-1])
+
+
+def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
+    """Start a kernel and a check kernel in the sandbox and check the boundary before grading anything.
+
+    Raises :class:`SandboxUnavailable` with the cause and the fix; returns the probe's report.
+    """
     from . import cgroups
 
     group = None
@@ -278,51 +411,37 @@ def self_test(sandbox, *, assignment, data_folder, secret_paths=(), timeout=90):
         group = cgroups.create(name, memory=sandbox.memory, processes=sandbox.processes)
         if group is None:
             raise SandboxUnavailable(NO_CGROUPS)
-    with tempfile.TemporaryDirectory(prefix="nmf-kit-selftest-") as tmp:
-        tmp = Path(tmp)
-        folder, work, runtime = tmp / "sandbox", tmp / "work", tmp / "runtime"
-        for path in (folder, work, runtime):
-            path.mkdir()
-        os.chmod(tmp, 0o711)
-        spec(sandbox, assignment=assignment, data_folder=data_folder, folder=folder, runtime=runtime,
-             cgroups=group.folders if group else ())  # fmt: skip
-        manager = KernelManager(
-            kernel_name=KERNEL_NAME,
-            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder / "kernels")]),
-            transport="ipc",
-            ip=str(runtime / "kernel-ipc"),
-            connection_file=str(runtime / "kernel.json"),
-        )
-        # The data set is seen at SANDBOX_DATA only, never where it lives on the host.
-        # (unless it lies in the system or Python folders the kernel reads anyway)
-        shared = [b for b, _ in _read_only(None)[0]]
-        data = [dataset(data_folder)] if data_folder else []
-        secret = [*secret_paths, *(d for d in data if not any(str(d).startswith(b + "/") for b in shared))]
-        probe = _PROBE % {"hidden": HIDDEN_PACKAGES, "secret": [str(p) for p in secret]}
-        printed, started = [], time.perf_counter()
-        try:
-            manager.start_kernel(cwd=str(work))
-            client = manager.client()
-            client.start_channels()
-            client.wait_for_ready(timeout=timeout)
-            reply = client.execute_interactive(
-                probe, timeout=timeout, output_hook=lambda m: printed.append(m["content"].get("text", ""))
-            )
-            client.stop_channels()
-        except Exception as exc:  # noqa: BLE001 - whatever it is, the sandbox did not start a kernel
-            log = kernel_log(folder)
-            raise SandboxUnavailable(_diagnosis(log, exc)) from None
-        finally:
-            if manager.has_kernel:
-                manager.shutdown_kernel(now=True)
-            if group is not None:
-                group.remove()
-        if reply["content"]["status"] != "ok":
-            raise SandboxUnavailable(
-                f"the sandbox's kernel could not run the probe: {reply['content'].get('evalue')}"
-            )
-        report = json.loads("".join(printed).strip().splitlines()[-1])
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="nmf-kit-selftest-") as tmp:
+            tmp = Path(tmp)
+            folder, work, runtime, checks = tmp / "sandbox", tmp / "work", tmp / "runtime", tmp / "checks"
+            for path in (folder, work, runtime, checks):
+                path.mkdir()
+            os.chmod(tmp, 0o711)
+            spec(sandbox, assignment=assignment, data_folder=data_folder, folder=folder, runtime=runtime,
+                 cgroups=group.folders if group else (), check_runtime=checks)  # fmt: skip
+            # The data set is seen at SANDBOX_DATA only, never where it lives on the host.
+            # (unless it lies in the system or Python folders the kernel reads anyway)
+            shared = [b for b, _ in _read_only(None)[0]]
+            data = [dataset(data_folder)] if data_folder else []
+            secret = [
+                *secret_paths,
+                *(d for d in data if not any(str(d).startswith(b + "/") for b in shared)),
+            ]
+            probe = _PROBE % {"hidden": HIDDEN_PACKAGES, "secret": [str(p) for p in secret]}
+            report = _probe(folder, KERNEL_NAME, runtime, work, probe, timeout)
+            checked = _probe(folder, CHECK_KERNEL_NAME, checks, work, _CHECK_PROBE, timeout)
+    finally:
+        if group is not None:
+            group.remove()
     problems = []
+    missing = [m for m in CHECK_PACKAGES if not checked.get(m)]
+    if missing:
+        problems.append(f"the check kernel cannot import {', '.join(missing)}")
+    extra = [m for m in _NOT_FOR_CHECKS if checked.get(m)]
+    if extra:
+        problems.append(f"the check kernel can import {', '.join(extra)}")
     if report["uid"] == 0 or int(report["caps"], 16) != 0:
         problems.append(f"the kernel has privileges (uid {report['uid']}, capabilities {report['caps']})")
     if report["network"]:

@@ -35,6 +35,8 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from nmf_helpers.grading import _wire as wire
 from nmf_helpers.grading.student import CheckFailed, Student, answer, request
 
+from .check_kernel import DRIVER, WIRE_SOURCE, CheckKernel, CheckKernelStudent, available
+
 ENV_GRADER = "NMF_KIT_GRADER"  # set by nmf-kit autograde for the nbgrader it runs
 ENV_SEED = "NMF_KIT_SEED"
 ENV_VERDICTS = "NMF_KIT_VERDICTS"  # where to write the verdicts of this run (a JSON file)
@@ -43,19 +45,6 @@ NOT_UNDER_KIT = (
     "grade with `nmf-kit autograde` (plain `nbgrader autograde` and the formgrader's autograde button "
     "cannot grade this assignment)."
 )
-
-# The code sent to the kernel for a request: the wire module's own source runs in a
-# fresh namespace and answers from the notebook's namespace.
-_DRIVER = """\
-def _nmf_kit_answer():
-    import IPython.display
-    namespace = {{"__name__": "nmf_kit_wire"}}
-    exec(compile({source!r}, "<nmf-kit wire>", "exec"), namespace)
-    namespace["serve"]({request!r}, get_ipython().user_ns, IPython.display.display)
-_nmf_kit_answer()
-del _nmf_kit_answer
-"""
-_WIRE_SOURCE = Path(wire.__file__).read_text(encoding="utf-8")
 
 
 def strip_hidden(source):
@@ -77,7 +66,7 @@ class KernelStudent(Student):
 
     def run(self, calls):
         nonce = secrets.token_hex(12)
-        code = _DRIVER.format(source=_WIRE_SOURCE, request=request(calls, nonce))
+        code = DRIVER.format(source=WIRE_SOURCE, request=request(calls, nonce))
         outputs, reply = self.executor.run_hidden(code, self.index)
         messages = [
             o["data"][wire.MIME]
@@ -107,14 +96,19 @@ class TrustedExecute(Execute):
 
         self._context = Context(os.environ.get("NMF_HELPERS_DATA"))
         self._plan = self._test_cells(resources)
-        self._sent, self._status, self._cells = [], {}, {}
+        self._fed, self._status, self._cells = [], {}, {}
         self._driving, self._driver_reply = False, {}
+        cwd = (resources or {}).get("metadata", {}).get("path") or None
+        self._check = CheckKernel(cwd, self.timeout) if available() else None
         try:
             nb, resources = super().preprocess(nb, resources, km)
         except Exception as exc:  # recorded for the grader's report, then nbgrader fails the notebook
             error = type(exc).__name__ if self._status or isinstance(exc, GraderError) else "KernelStartError"
             self._write({"seed": self._seed, "error": error, "detail": str(exc)[:500]}, resources)
             raise
+        finally:
+            if self._check is not None:
+                self._check.shutdown()
         for grade_id, names in self._plan.items():
             not_run = [
                 {"check": n, "passed": False, "message": "the test cell was not run", "flags": []}
@@ -152,12 +146,12 @@ class TrustedExecute(Execute):
         original = cell.source
         if names is not None:
             cell.source = strip_hidden(original)  # nothing hidden ever reaches the kernel
-        if cell.cell_type == "code":
-            self._sent.append(cell.source)
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         finally:
             cell.source = original
+        if cell.cell_type == "code" and names is None:
+            self._fed.append(cell.source)  # what the check kernel runs before calling the functions
         if names is not None:
             visible_ok = self._status.get(index, "ok") == "ok"
             started = time.perf_counter()
@@ -170,13 +164,15 @@ class TrustedExecute(Execute):
         return cell, resources
 
     def _decide(self, names, index):
-        from nmf_helpers.grading import decide
-        from nmf_helpers.grading.delegation import analyse
+        from nmf_helpers.grading import CHECKS, decide
 
-        student = KernelStudent(self, index)
+        notebook = KernelStudent(self, index)
+        isolated = CheckKernelStudent(self._check, list(self._fed)) if self._check else notebook
         try:
-            analysis = analyse(self._sent)
-            return [decide(name, student, self._seed, self._context, analysis) for name in names]
+            return [
+                decide(name, isolated if CHECKS[name].implements else notebook, self._seed, self._context)
+                for name in names
+            ]
         except DeadKernelError:
             raise
         except Exception as exc:  # the grader's own failure: never scored as the student's
@@ -334,15 +330,20 @@ class SaveTrustedGrades(NbGraderPreprocessor):
                     and not utils.is_task(cell)
                 ):
                     comment.auto_comment = "No response."
-                elif flags and any(
-                    f"def {name}(" in cell.source for name in ("non_negative", "update_h", "update_z")
-                ):
+                elif flags and any(f"def {name}(" in cell.source for name in _implemented()):
                     comment.auto_comment = f"Flagged for the instructor: {flags}"
                 else:
                     comment.auto_comment = None
             submission.flagged = bool(record["flags"])  # a clean re-grade clears an old flag
             gradebook.db.commit()
         return nb, resources
+
+
+def _implemented():
+    """The student's functions whose implementation the registry's checks test."""
+    from nmf_helpers.grading import CHECKS
+
+    return sorted({name for check in CHECKS.values() for name in check.implements})
 
 
 def _answer_score(cell):

@@ -1,8 +1,8 @@
 """Cheat: non_negative reaches scikit-learn's NMF through importlib and a computed name, so no
-reader can tell from the code; it is graded on its results and flagged for the instructor."""
+reader can tell from the code. The checks call it where scikit-learn cannot be imported: it
+loses the tests of non_negative."""
 
-LOSES = []
-FLAGGED = True
+LOSES = ["test_non_negative_shapes", "test_zero_rows_and_columns", "test_reconstruction_error"]
 ANSWERS = {
     "non_negative": """
 def non_negative(data, num_components, num_iterations=1000, random_state=None, return_loss=False):

@@ -4,8 +4,6 @@ that keeps rated movies. `assert` raises the real AssertionError regardless, and
 from bug_rated_included import ANSWERS as _BUGGY
 from bug_rated_included import LOSES  # noqa: F401 - the same test is lost
 
-FLAGGED = True  # it imports builtins: the instructor is shown that it does
-
 ANSWERS = {
     "recommend_movies": """
 import builtins
