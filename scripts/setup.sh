@@ -30,7 +30,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "setup: installing the kit and its dependencies into .venv (a minute or two on a fresh machine)"
 quietly .venv/bin/python -m pip install --upgrade pip
-quietly .venv/bin/python -m pip install --editable ".[test]"
+# Constrained to the students' lock: the kit, its tests and the lectures run on exactly the
+# versions students install (requirements.txt), the rest (test tools, Dask) as pip resolves them.
+quietly .venv/bin/python -m pip install --constraint requirements.txt --editable ".[test]"
 
 # Grading runs each hand-in's kernel in bubblewrap, a Linux tool from the system's packages.
 if [ "$(uname -s)" != Linux ]; then

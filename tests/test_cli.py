@@ -6,7 +6,6 @@ do), no traceback, and a non-zero exit status.
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -335,41 +334,67 @@ STUDENT_PANELS = (
 )
 
 
-def _conda_requirements():
-    import yaml
-    from packaging.requirements import Requirement
-
-    specs = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-    requirements = {}
-    for spec in specs:
-        if not isinstance(spec, str) or spec.startswith("python"):
-            continue
-        # conda's "name=1.2" is pip's "name==1.2"; ">=", "<" and "," read the same
-        pip_spec = re.sub(r"(?<![<>=!])=(?!=)", "==", spec.replace(" ", ""))
-        requirement = Requirement(pip_spec)
-        requirements[requirement.name] = requirement.specifier
-    return requirements
-
-
 def _pip_requirements(text):
     from packaging.requirements import Requirement
 
     lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    return {r.name: r.specifier for r in map(Requirement, filter(None, lines))}
+    return [Requirement(line) for line in lines if line]
 
 
-def test_students_requirements_match_environment_yml_and_pyproject():
+def _lock():
+    """The students' lock: {name: version} for this interpreter and platform."""
+    pins = {}
+    for requirement in _pip_requirements((ROOT / "requirements.txt").read_text()):
+        if requirement.marker is None or requirement.marker.evaluate():
+            (specifier,) = requirement.specifier
+            assert specifier.operator == "==", requirement  # exact, nothing left to the resolver
+            pins[requirement.name] = specifier.version
+    return pins
+
+
+def test_students_lock_is_exact_and_within_the_kits_ranges():
     import tomllib
 
-    students = _pip_requirements((ROOT / "requirements.txt").read_text())
-    assert students == _conda_requirements()
-    assert str(students["nbgrader"]) == "==0.9.6"  # pinned, as the graders run it
-    kit = _pip_requirements(
-        "\n".join(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
-    )
-    for name, specifier in students.items():
-        assert kit.get(name) == specifier, name  # students and graders run the same versions
-    assert not {"nmf-course-kit", "nmf_kit", "nmf_helpers"} & set(students)
+    ranges = {r.name: r.specifier for r in _pip_requirements((ROOT / "requirements.in").read_text())}
+    assert str(ranges["nbgrader"]) == "==0.9.6"  # pinned, as the graders run it
+    kit = {
+        r.name: r.specifier
+        for r in _pip_requirements(
+            "\n".join(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+        )
+    }
+    for name, specifier in ranges.items():
+        assert kit.get(name) == specifier, name  # students and graders allow the same versions
+    pins = _lock()
+    for name, specifier in ranges.items():
+        assert name in pins, name
+        assert pins[name] in specifier, (name, pins[name], str(specifier))
+    assert not {"nmf-course-kit", "nmf_kit", "nmf_helpers"} & set(pins)
+
+
+def test_conda_route_installs_the_same_lock():
+    import yaml
+
+    dependencies = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    assert "python=3.11" in dependencies
+    pip = [d["pip"] for d in dependencies if isinstance(d, dict)]
+    assert pip == [["-r requirements.txt"]]  # nothing conda resolves on its own but Python and pip
+
+
+def test_this_environment_runs_the_students_locked_versions():
+    """scripts/setup.sh installs the kit under the lock: tests and lectures run what students run."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    differ = {}
+    for name, pinned in _lock().items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue  # in the lock for a platform extra the kit does not pull in here
+        if installed != pinned:
+            differ[name] = (installed, pinned)
+    assert not differ, f"installed vs locked: {differ}"
+    assert version("numpy") == _lock()["numpy"]  # the lock's core packages are installed, not skipped
 
 
 def test_students_switch_off_the_instructors_panels_by_their_real_names():
