@@ -227,14 +227,16 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
     coursedir = course_directory(course)
     config = coursedir.config
     settings, grader = Sandbox(config=config), Grader(config=config)
+    scheduler = scheduler or grader.scheduler or None
+    workers = int(workers or grader.workers or (0 if scheduler else default_workers()))
     options = worker.Options(
         cell_timeout=int(cell_timeout or config.get("Execute", {}).get("timeout", 180) or 180),
         handin_timeout=int(handin_timeout or grader.handin_timeout),
         sandbox={name: getattr(settings, name) for name in settings.class_trait_names(config=True)},
         data_folder=str(data_folder) if data_folder else None,
+        # on a cluster each worker sizes its own from its machine
+        grader_memory=None if scheduler else worker.grader_memory(workers),
     )  # fmt: skip
-    scheduler = scheduler or grader.scheduler or None
-    workers = int(workers or grader.workers or (0 if scheduler else default_workers()))
     _check_gradebook(coursedir.db_url, assignment)
     recorder = Recorder(course, coursedir, assignment)
     every = students if students is not None else _submitted(course, assignment)

@@ -35,7 +35,7 @@ from .check_kernel import ENV_CHECK_KERNEL, ENV_CHECK_RUNTIME
 from .trusted import ENV_GRADER, ENV_SEED, ENV_VERDICTS
 
 MAX_HANDIN_BYTES = 50 * 2**20  # the files of one hand-in sent to a worker
-GRADER_ADDRESS_SPACE = 16 * 2**30  # the nbgrader process that reads a kernel's answers
+GiB = 2**30
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -63,6 +63,16 @@ class Options:
     sandbox: dict = field(default_factory=dict)  # Sandbox traits; {"tool": "none"} grades unsandboxed
     data_folder: str | None = None  # None: the worker's own NMF_HELPERS_DATA
     threads: int = 1
+    grader_memory: int | None = None  # bytes for the nbgrader process of a hand-in; None: see grader_memory()
+
+
+def grader_memory(workers=None):
+    """Address space for the nbgrader process that grades one hand-in (it holds the notebook, its
+    outputs and the checks' answers): a share of this machine's memory such that ``workers`` of
+    them, beside their kernels, fit (None: one per core), between 2 and 16 GiB."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    share = total // (2 * max(1, workers or os.cpu_count() or 1))
+    return int(min(16 * GiB, max(2 * GiB, share)))
 
 
 @dataclass(frozen=True)
@@ -263,10 +273,11 @@ def _run_nbgrader(course, assignment, student, args, env, options, log_path):
 
     runtime = env["JUPYTER_RUNTIME_DIR"]
     private = _private_runtime(runtime) if "--Execute.kernel_name=nmf-sandbox" in args else None
+    memory = options.grader_memory or grader_memory()
 
     def limits():
         os.setsid()
-        resource.setrlimit(resource.RLIMIT_AS, (GRADER_ADDRESS_SPACE, GRADER_ADDRESS_SPACE))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         if private:
             private()
 

@@ -39,6 +39,8 @@ from .check_kernel import DRIVER, WIRE_SOURCE, CheckKernel, CheckKernelStudent, 
 
 ENV_GRADER = "NMF_KIT_GRADER"  # set by nmf-kit autograde for the nbgrader it runs
 ENV_SEED = "NMF_KIT_SEED"
+# The outputs a notebook may stream into the grader (LimitOutputSize then keeps 10 MB of them).
+STREAMED_BYTES = 32 * 2**20
 ENV_VERDICTS = "NMF_KIT_VERDICTS"  # where to write the verdicts of this run (a JSON file)
 NOT_UNDER_KIT = (
     "this course's hidden checks are decided by the grader outside the student's kernel, in a sandbox: "
@@ -98,6 +100,7 @@ class TrustedExecute(Execute):
         self._plan = self._test_cells(resources)
         self._fed, self._status, self._cells = [], {}, {}
         self._driving, self._driver_reply = False, {}
+        self._streamed, self._cut = 0, False
         cwd = (resources or {}).get("metadata", {}).get("path") or None
         self._check = CheckKernel(cwd, self.timeout) if available() else None
         try:
@@ -178,6 +181,21 @@ class TrustedExecute(Execute):
         except Exception as exc:  # the grader's own failure: never scored as the student's
             raise GraderError(f"{type(exc).__name__}: {exc}") from exc
 
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep an output only while the notebook's outputs so far fit :data:`STREAMED_BYTES`: a
+        hand-in printing gigabytes is cut as it streams, not once it is all in memory."""
+        if self._driving:  # the grader's own requests: bounded by the wire's limits
+            return super().output(outs, msg, display_id, cell_index)
+        self._streamed += _size(msg.get("content", {}))
+        if self._streamed <= STREAMED_BYTES:
+            return super().output(outs, msg, display_id, cell_index)
+        if not self._cut:
+            self._cut = True
+            kept = STREAMED_BYTES // 2**20
+            note = f"[the grader kept the notebook's first {kept} MB of output; the rest is cut]\n"
+            outs.append(nbformat.v4.new_output("stream", name="stdout", text=note))
+        return None
+
     def on_cell_executed(self, **kwargs):
         super().on_cell_executed(**kwargs)
         content = kwargs["execute_reply"]["content"]
@@ -197,6 +215,12 @@ class TrustedExecute(Execute):
             self._driving = False
             self.nb.cells[index] = real
         return probe.outputs, self._driver_reply
+
+
+def _size(content):
+    """About how many bytes an output message holds (its texts and data)."""
+    values = [content.get("text", ""), *content.get("data", {}).values()]
+    return sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in values)
 
 
 def _record(visible_ok, verdicts):
