@@ -25,7 +25,7 @@ from nmf_kit.grading.trusted import (
     TrustedExecute,
 )
 from nmf_kit.nbgrader_plugins import HideHiddenTests, LimitOutputSize, NeutraliseActiveContent
-from nmf_kit.pages import template_basedirs
+from nmf_kit.pages import filters_config, template_basedirs
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -80,7 +80,11 @@ c.Grader.handin_timeout = 600
 # rendered as MathML (students open feedback from disk, maybe offline); the formgrader loads
 # MathJax, which its scripts need, from the Jupyter server (jupyter-server-mathjax), not a CDN.
 c.GenerateFeedback.exporter_class = "nmf_kit.pages.OfflineHTMLExporter"
-c.HTMLExporter.filters = {"markdown2html": "nmf_kit.pages.markdown2html"}
+# Every page built from a hand-in cleans what the hand-in controls once it is rendered (markdown,
+# code, outputs, prompts: an allow-list, nmf_kit.pages.clean_fragment) and carries its own
+# Content-Security-Policy: the formgrader's runs only its own scripts (a per-page nonce), the
+# feedback runs none. The kit's templates (templates/formgrade, templates/feedback) use these filters.
+c.HTMLExporter.filters = filters_config()
 c.HTMLExporter.extra_template_basedirs = template_basedirs()
 
 # Hand-ins come from the LMS (nmf-kit collect), not through nbgrader's exchange. A course-local

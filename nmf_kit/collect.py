@@ -40,6 +40,7 @@ DEFAULT_PATTERN = r"^(?P<student_id>[A-Za-z0-9][A-Za-z0-9.-]*?)[_-]{assignment}\
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 _KEEP = (".ipynb", ".html")
 _GLOB = set("*?[]")
+_MARKUP = set("<>\"'&`")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # what nbgrader's parse_utc reads
 
 
@@ -82,6 +83,9 @@ def unsafe_student_id(student):
         return "it holds a glob character (* ? [ ])"
     if student.startswith(("-", ".")):
         return f"it starts with {student[0]!r}"
+    if _MARKUP & set(student):
+        # nbgrader's formgrader writes ids unescaped into its pages' HTML and scripts
+        return "it holds a character of HTML or script syntax (< > \" ' & `)"
     if any(ord(c) < 32 or ord(c) == 127 for c in student) or student != student.strip():
         return "it holds control characters or surrounding spaces"
     return None

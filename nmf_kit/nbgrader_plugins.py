@@ -137,38 +137,17 @@ def _text(value):
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-# What a hand-in's HTML may hold in the pages the kit and nbgrader show (the formgrader runs as
-# the instructor: a live <script> there could drive the server). Everything else is escaped.
-SAFE_TAGS = frozenset(
-    {
-        "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
-        "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p",
-        "pre", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
-        "th", "thead", "tr", "u", "ul", "var", "math", "mi", "mn", "mo", "mrow", "msup", "msub", "msubsup",
-        "mfrac", "msqrt", "mroot", "mtext", "mspace", "mtable", "mtr", "mtd", "semantics", "annotation",
-    }
-)  # fmt: skip
+# What a hand-in's outputs may be in the autograded notebook: kinds that cannot run code. Their HTML
+# is cleaned here (clean_html) and again, once rendered, in every page (nmf_kit.pages).
 SAFE_OUTPUTS = frozenset({"text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg",
                           "image/gif", "application/json"})  # fmt: skip
 
 
-def _safe_attribute(tag, name, value):
-    if name in ("class", "title", "colspan", "rowspan", "align", "border", "alt", "width", "height"):
-        return True
-    if tag == "a" and name == "href":
-        return value.startswith(("http://", "https://", "#", "mailto:"))
-    if tag == "img" and name == "src":
-        return value.startswith(("data:image/png", "data:image/jpeg", "data:image/gif"))
-    return False
-
-
 def clean_html(text):
-    """``text`` with only harmless HTML: no scripts, frames, event handlers or javascript: links."""
-    import bleach
+    """``text`` with only harmless HTML (:func:`nmf_kit.pages.clean_fragment`, an allow-list)."""
+    from .pages import clean_fragment
 
-    return bleach.clean(
-        text, tags=SAFE_TAGS, attributes=_safe_attribute, protocols=["http", "https", "mailto", "data"]
-    )
+    return clean_fragment(text)
 
 
 class NeutraliseActiveContent(NbGraderPreprocessor):
@@ -176,7 +155,9 @@ class NeutraliseActiveContent(NbGraderPreprocessor):
 
     Outputs keep only kinds that cannot run code (text, images, JSON); HTML and markdown
     outputs and the markdown cells a student wrote (cells not locked by the source) are
-    cleaned of scripts, frames, event handlers and ``javascript:`` links.
+    held to the pages' allow-list (:func:`clean_html`), so that the autograded notebook
+    opened live in JupyterLab holds no script either. The pages themselves do not rely on
+    this: each cleans what it shows once rendered (:mod:`nmf_kit.pages`).
     """
 
     def preprocess_cell(self, cell, resources, index):
