@@ -347,6 +347,7 @@ def _histogram(values, maximum, label):
         ax.set_xlabel(label)
         ax.set_ylabel("hand-ins")
         ax.set_xlim(-0.5, maximum + 0.5)
+        ax.yaxis.get_major_locator().set_params(integer=True)
 
     return _figure(draw)
 
@@ -370,6 +371,7 @@ def _times_figure(students):
             [s.seconds for s in timed], bins=min(30, max(5, len(timed))), color="#b5804a", edgecolor="white"
         )
         ax.set_xlabel("seconds to grade one hand-in")
+        ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("hand-ins")
 
     return _figure(draw) if timed else "<p>No grading times recorded.</p>"
