@@ -24,10 +24,31 @@ from nmf_kit.gradebook import grade_table, record_student
 from nmf_kit.handins import fill_answers
 from nmf_kit.runner import autograde
 
-pytestmark = pytest.mark.slow
 NAME = "<script>alert('x')</script>"
 
 
+# ----------------------------------------------------------------------------- no grading needed
+def test_report_outside_a_course_is_refused(tmp_path, capsys):
+    from nmf_kit.cli import main
+
+    assert main(["report", "--course", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nmf-kit report: ")
+    assert "not a course folder" in err
+
+
+def test_report_of_a_course_nobody_handed_in_yet(released_course, tmp_path):
+    from nmf_kit.report import write_report
+
+    page = write_report(released_course, "ex08", output=tmp_path)
+    text = page.read_text(encoding="utf-8")
+    assert "0 hand-ins in the gradebook" in text
+    assert "No pair of hand-ins reaches the threshold" in text
+    assert "No grading times recorded" in text
+    assert (tmp_path / "ex08-students.csv").read_text().splitlines()[1:] == []
+
+
+# ----------------------------------------------------------------------------- a course graded once
 @pytest.fixture(scope="module")
 def graded(courses):
     course = courses("report")
@@ -67,6 +88,7 @@ def report(graded):
     return page, page.read_text(encoding="utf-8"), rows
 
 
+@pytest.mark.slow
 def test_scores_match_the_gradebook(graded, report):
     _, text, rows = report
     table = grade_table(graded).set_index("student")
@@ -82,6 +104,7 @@ def test_scores_match_the_gradebook(graded, report):
     assert "so it reads out of 14" in text
 
 
+@pytest.mark.slow
 def test_the_buggy_students_failure_leads_with_its_message(report):
     _, text, rows = report
     tests = [r for r in rows("tests") if not r["hidden check"]]
@@ -94,6 +117,7 @@ def test_the_buggy_students_failure_leads_with_its_message(report):
     assert students["carol"]["tests lost"] == "test_recommend_unseen"
 
 
+@pytest.mark.slow
 def test_the_hand_in_not_graded_is_listed_with_its_cause(report):
     _, text, rows = report
     frank = {r["student"]: r for r in rows("students")}["frank"]
@@ -103,6 +127,7 @@ def test_the_hand_in_not_graded_is_listed_with_its_cause(report):
     assert re.search(r"<td>frank</td><td>failed, flagged</td><td>[^<]*notebook", text, re.I)
 
 
+@pytest.mark.slow
 def test_every_graded_hand_in_has_its_time(report):
     _, text, rows = report
     for row in rows("students"):
@@ -114,6 +139,7 @@ def test_every_graded_hand_in_has_its_time(report):
     assert listed.groups() == (slowest["student"], f"{float(slowest['seconds']):.1f}")
 
 
+@pytest.mark.slow
 def test_the_copy_and_only_the_expected_pairs_are_found(report):
     _, text, rows = report
     pairs = {tuple(sorted((r["a"], r["b"]))) for r in rows("similar")}
@@ -123,6 +149,7 @@ def test_the_copy_and_only_the_expected_pairs_are_found(report):
     assert text.count("<mark>") > 5
 
 
+@pytest.mark.slow
 def test_names_and_code_are_data_not_markup(report):
     _, text, _ = report
     assert NAME not in text
@@ -131,6 +158,7 @@ def test_names_and_code_are_data_not_markup(report):
     assert "<script" not in text.lower()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"), reason="needs chromium")
 def test_the_page_shows_its_figures_offline_in_chromium(browser, report):  # noqa: F811 - the fixture
     page, _, _ = report
@@ -146,6 +174,7 @@ def test_the_page_shows_its_figures_offline_in_chromium(browser, report):  # noq
     assert outside == []
 
 
+@pytest.mark.slow
 def test_feedback_waits_for_hand_grading_and_keeps_the_students_own_page(graded):
     refused = _cli(graded, "feedback")
     assert refused.returncode != 0
@@ -160,6 +189,7 @@ def test_feedback_waits_for_hand_grading_and_keeps_the_students_own_page(graded)
     assert (folder / "nmf.handed-in.html").read_bytes() == handed_in
 
 
+@pytest.mark.slow
 def test_the_report_reads_a_postgresql_gradebook_alike(graded, tmp_path, report):
     """The same report from a PostgreSQL gradebook holding the same rows (copied table by table)."""
     pytest.importorskip("psycopg")
