@@ -215,7 +215,11 @@ def test_failing_tests_and_unanswered_questions_are_named(tmp_path, env, data_en
     nbformat.write(_executed(notebook, folder, data_env), folder / "nmf.ipynb")
     result = _run(folder, env=env)
     assert result.returncode == 1
-    assert "recommend_movies returns n movies the user has not rated" in result.stdout
+    # named by grade_id and what the test checks, not by a line starting with the docstring's quotes
+    assert "failing: test_recommend_unseen: recommend_movies returns n movies the user has not rated" in (
+        result.stdout
+    )
+    assert 'failing: """' not in result.stdout
     assert "You did not provide a response" not in result.stdout
     named = [line for line in result.stdout.splitlines() if "not answered yet" in line]
     assert len(named) == len(set(named)) == len(unanswered)
@@ -229,6 +233,9 @@ def test_failing_tests_and_unanswered_questions_are_named(tmp_path, env, data_en
     summary = (folder / "handin_summary.txt").read_text()
     assert all(line.strip() in summary for line in named)
     assert "No zip written" in summary
+    assert "\x1b" not in summary  # no terminal colour codes
+    assert "\x1b" not in result.stdout
+    assert "test_recommend_unseen: recommend_movies returns" in summary
     result = _run(folder, "--allow-failures", env=env)
     assert result.returncode == 0
     assert (folder / f"{STUDENT}_ex08.zip").is_file()

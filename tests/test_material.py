@@ -157,6 +157,22 @@ def test_data_cell_finds_ml_100k_next_to_the_notebook_and_merges_duplicates(
     )
 
 
+def test_data_search_order_in_text_and_code(isolated_data_env, movielens_parent, tmp_path, monkeypatch):
+    """The assignment says where the data cell looks, in the order movielens_folder() looks."""
+    text = " ".join(_markdown_of("recommender_md").split())
+    order = ["`NMF_HELPERS_DATA`", "next to this notebook", "cached by an earlier download", "downloads"]
+    positions = [text.find(place) for place in order]
+    assert -1 not in positions, dict(zip(order, positions, strict=True))
+    assert positions == sorted(positions), "the text lists the places out of the code's order"
+    # the code: NMF_HELPERS_DATA wins over a copy next to the notebook
+    student, elsewhere = tmp_path / "ex08", tmp_path / "shared"
+    for folder in (student, elsewhere):
+        shutil.copytree(movielens_parent / "ml-100k", folder / "ml-100k")
+    monkeypatch.chdir(student)
+    monkeypatch.setenv("NMF_HELPERS_DATA", str(elsewhere))
+    assert _data_cell_namespace(student)["data_dir"] == elsewhere / "ml-100k"
+
+
 # ----------------------------------------------------------------------------- answer keys vs the data
 @pytest.fixture(scope="module")
 def reference_fit(real_movielens):
@@ -209,6 +225,24 @@ def test_predicted_rating_explanation_matches_the_scores(reference_fit):
         reconstruction.loc[u].drop(list(seen[u])).nlargest(20).iloc[-1] for u in reconstruction.index
     ]
     assert np.mean(np.array(twentieth) < 1.5) > 0.5  # "for most users the 20th ... below 1.5"
+    # "the best unseen movie scores a median of about 2.9, below 2 for about one user in six"
+    best = np.array([reconstruction.loc[u].drop(list(seen[u])).max() for u in reconstruction.index])
+    assert round(float(np.median(best)), 1) == 2.9
+    assert 1 / 7 < np.mean(best < 2) < 1 / 5
+    text = _markdown_of("predicted_rating_md")
+    assert "median of about 2.9, below 2 for about one user in six" in " ".join(text.split())
+    # the fit fills in: "with M = 20, about 6% of X against 14% of ZH" (non-zero; above 0.5)
+    share_x = float(
+        (ratings.pivot(index="user id", columns="movie id", values="rating").notna()).to_numpy().mean()
+    )
+    share_zh = float((reconstruction.to_numpy() > 0.5).mean())
+    assert f"about {share_x:.0%} of $X$ against {share_zh:.0%} of $ZH$" in " ".join(
+        _markdown_of("fit_md").split()
+    )
+
+
+def _markdown_of(grade_id):
+    return next(c for c in _cells(SOURCE / "nmf.ipynb") if _nbgrader(c).get("grade_id") == grade_id).source
 
 
 def test_digits_answer_key_matches_a_reference_run():

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -42,6 +43,7 @@ def test_release_leaks_no_solution_hidden_test_or_reference():
         "nmf_helpers",
         "grading.check",
         "Model answer",
+        "instructors:",  # notes to instructors stay out of what students get
     ):
         assert marker not in text, marker
     # No line of any solution survives (lines the scaffold itself gives are allowed).
@@ -97,11 +99,14 @@ def test_release_runs_without_the_reference_package(tmp_path):
 
 
 def test_course_environment_does_not_install_the_reference_package():
-    lines = (ROOT / "environment.yml").read_text().splitlines()
-    environment = "\n".join(line.split("#")[0] for line in lines)  # what conda reads, not the comments
+    # What students install: environment.yml (conda), which installs the lock requirements.txt (pip).
+    environment = ""
+    for name in ("environment.yml", "requirements.txt"):
+        lines = (ROOT / name).read_text().splitlines()
+        environment += "\n".join(line.split("#")[0] for line in lines) + "\n"  # what is read, not comments
     assert "nmf_helpers" not in environment
     assert "nmf-course-kit" not in environment
-    assert not re.search(r"^\s*-\s*-e\b|^\s*-\s*\.\s*$|file:", environment, re.M)
+    assert not re.search(r"^\s*(-\s*)?-e\b|^\s*-\s*\.\s*$|file:", environment, re.M)
     for package in (
         "numpy",
         "pandas",
@@ -112,12 +117,35 @@ def test_course_environment_does_not_install_the_reference_package():
         "nbconvert",
         "pooch",
     ):
-        assert re.search(rf"^\s*-\s*{package}\b", environment, re.M), package
+        assert re.search(rf"^{package}==", environment, re.M), package
 
 
 def test_source_passes_nbgrader_validate(released_course, data_env):
     result = nbgrader(released_course, "validate", "source/ex08/nmf.ipynb", env=data_env)
     assert "Success! Your notebook passes all the tests." in result.stdout + result.stderr
+
+
+def test_validate_in_the_students_folder_finds_its_config(tmp_path, data_env):
+    """`nbgrader validate nmf.ipynb` in the release folder reads the release's nbgrader_config.py
+    (no "No nbgrader_config.py file found" line), with the grader's cell timeout."""
+    folder = tmp_path / "ex08"
+    shutil.copytree(RELEASE, folder)
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", "nmf.ipynb"],
+        cwd=folder,
+        env={**os.environ, **data_env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = result.stdout + result.stderr
+    assert "Validating '" in output, output[-2000:]
+    assert "No nbgrader_config.py file found" not in output
+    assert "VALIDATION FAILED" in output  # the stubs fail, and validate says so
+    config = (folder / "nbgrader_config.py").read_text()
+    graders = re.search(r"^c\.Execute\.timeout = (\d+)", (ROOT / "nbgrader_config.py").read_text(), re.M)[1]
+    assert f"c.Execute.timeout = {graders}" in config  # the course's own limit per cell
+    assert "import nmf" not in config  # students have no nmf_kit
 
 
 def test_release_fails_every_test_under_validate_invert(released_course, data_env):

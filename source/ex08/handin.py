@@ -35,6 +35,8 @@ SUMMARY = "handin_summary.txt"
 # Letters, digits, '.', '-' and '_', starting with a letter or digit: a file name on every system.
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PLACEHOLDERS = ("YOUR ANSWER HERE", "raise NotImplementedError()")
+# Terminal colour codes (ipykernel colours its tracebacks): unreadable in handin_summary.txt.
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 class HandInError(Exception):
@@ -139,6 +141,9 @@ def validate(path, notebook=None, progress=True):
         total = sum(1 for c in notebook.cells if c.cell_type == "code")
         config.Execute.on_cell_complete = _progress(total)  # nbgrader uses on_cell_executed itself
     results = Validator(config=config).validate(str(path))
+    # nbgrader's results give a cell's source only: its grade_id comes from the notebook
+    cells = (notebook or read_notebook(path)).cells
+    grade_ids = {c.source.strip(): c.metadata.get("nbgrader", {}).get("grade_id") for c in cells}
     problems = []
     for key, what in (
         ("type_changed", "a graded cell changed its type"),
@@ -150,10 +155,22 @@ def validate(path, notebook=None, progress=True):
         error = (cell.get("raw_error") or "").strip()
         if error == "You did not provide a response." or any(p in cell["source"] for p in PLACEHOLDERS):
             continue  # named by unanswered()
-        first = cell["source"].strip().splitlines()[0] if cell["source"].strip() else "(empty cell)"
-        lines = error.splitlines()
-        problems.append(f"failing: {first[:90]}\n      {lines[-1][:200] if lines else ''}")
+        lines = ANSI.sub("", error).splitlines()
+        name = _test_name(cell["source"], grade_ids.get(cell["source"].strip()))
+        problems.append(f"failing: {name}\n      {lines[-1][:200] if lines else ''}")
     return problems
+
+
+def _test_name(source, grade_id=None):
+    """A failing test cell as "grade_id: what it checks" (its docstring without the quotes)."""
+    source = source.strip()
+    first = source.splitlines()[0].strip() if source else "(empty cell)"
+    for quotes in ('"""', "'''", '"', "'"):
+        if first.startswith(quotes):
+            first = first[len(quotes) :].removesuffix(quotes).strip()
+            break
+    first = first if len(first) <= 90 else first[:87] + "..."
+    return f"{grade_id}: {first}" if grade_id else first
 
 
 # nbconvert's lab template without the scripts it fetches from a CDN (MathJax, require.js,
@@ -279,6 +296,7 @@ class _Summary:
         self.path, self.lines = Path(path), []
 
     def __call__(self, line="", error=False):
+        line = ANSI.sub("", line)
         print(line, file=sys.stderr if error else sys.stdout, flush=True)
         self.lines.append(line)
 
