@@ -39,7 +39,7 @@ def _attack_notebook(courses, course, name, attack):
     if hasattr(attack, "PRINTED_LINES"):  # lines of the kit's hidden checks, "known by heart"
         known = sorted(_secret_lines())[:40]
         answers["update_rules"] = f"KNOWN_LINES = {chr(10).join(known)!r}\n" + answers["update_rules"]
-    notebook = courses.handin(course, answers, base="release")
+    notebook = courses.handin(course, answers, base=getattr(attack, "BASE", "release"))  # wrong_*.py
     notebook = attack.TRANSFORM(notebook) if hasattr(attack, "TRANSFORM") else notebook
     if hasattr(attack, "EXTRA_FILES"):  # files handed in next to the notebook
         return {"nmf.ipynb": nbformat.writes(notebook), **attack.EXTRA_FILES}
@@ -70,10 +70,12 @@ def test_no_attack_gets_more_than_a_trivial_handin(attacked):
     course, results = attacked
     table = grade_table(course).set_index("student")
     assert table.loc["trivial", "tests"] == 0
-    for name in ATTACKS:
+    for name, attack in ATTACKS.items():
         student = name.replace("_", "-")
         assert results[student].status in ("graded", "failed"), (student, results[student])
-        assert table.loc[student, "tests"] == 0, (student, table.loc[student, "tests"])
+        # wrong_*.py: wrong implementations built on the reference, which lose exactly their tests
+        expected = _without(*attack.LOSES) if hasattr(attack, "LOSES") else 0
+        assert table.loc[student, "tests"] == expected, (student, table.loc[student, "tests"])
     assert table.loc["neighbour", "tests"] == 12  # graded in the same batch, untouched
 
 

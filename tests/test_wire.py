@@ -115,3 +115,31 @@ def test_an_answer_to_another_request_or_none_is_refused():
         answer(shown, "another", 1)
     with pytest.raises(wire.WireError, match="one result per call"):
         answer(shown, nonce, 2)
+
+
+def test_each_call_sends_back_its_arguments_as_they_are_after_it():
+    def spoil(x, frame, scale=None):
+        x[0] = -1
+        frame.loc[frame.index[0], "a"] = 9.0
+        return 0
+
+    frame = pd.DataFrame({"a": [1.0, 2.0]}, index=pd.Index([5, 6], name="user id"))
+    calls = [call("spoil", np.ones(2), frame, scale=np.ones(1)), get("value")]
+    outcomes = InProcessStudent({"spoil": spoil, "value": 3}).run(calls)
+    (x, changed), kwargs = outcomes[0].after
+    np.testing.assert_array_equal(x, [-1.0, 1.0])
+    assert changed.loc[5, "a"] == 9.0
+    assert changed.index.name == "user id"
+    np.testing.assert_array_equal(kwargs["scale"], [1.0])
+    assert outcomes[1].after is None  # a look-up has no arguments
+
+
+def test_arguments_that_cannot_be_sent_back_say_why():
+    def spoil(frame):
+        frame["a"] = [object(), "x"]
+        return 0
+
+    outcome = InProcessStudent({"spoil": spoil}).one(call("spoil", pd.DataFrame({"a": [1.0, 2.0]})))
+    assert outcome.ok
+    assert isinstance(outcome.after, str)
+    assert "cannot be checked" in outcome.after

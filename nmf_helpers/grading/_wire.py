@@ -209,6 +209,17 @@ def describe(exc):
     return f"{type(exc).__name__}: {text[0][:300] if text else ''}".rstrip(": ")
 
 
+def _after(encoder, args, kwargs):
+    """A call's arguments as they are after it ran (a function may have changed them in place)."""
+    try:
+        return {
+            "args": [encoder.encode(arg) for arg in args],
+            "kwargs": {key: encoder.encode(arg) for key, arg in kwargs.items()},
+        }
+    except WireError as exc:  # e.g. a column turned into Python objects
+        return {"error": str(exc)}
+
+
 def serve(request, namespace, display):
     """Answer a request inside the kernel: run each call, display the results.
 
@@ -217,8 +228,11 @@ def serve(request, namespace, display):
     argument may be ``{"t": "result", "call": j[, "item": k]}``, the raw value
     returned by call ``j`` (or its item ``k``), so that a chain of calls feeds
     a function its own outputs. The answer is one ``display_data`` of
-    :data:`MIME`: ``{"nonce", "results": [{"ok": true, "value": node} |
-    {"ok": false, "error": text}]}``.
+    :data:`MIME`: ``{"nonce", "results": [{"ok": true, "value": node, "after":
+    {"args": [node], "kwargs": {key: node}}} | {"ok": false, "error": text}]}``.
+    ``after`` holds a call's arguments as they are once it returned, so that the
+    grader can tell whether the function changed its inputs (``"error": text``
+    instead when they can no longer be sent).
     """
     payload, arrays = unpack(json.loads(request))
     returned, results = [], []
@@ -238,7 +252,10 @@ def serve(request, namespace, display):
                 args = [decode(arg, arrays, resolve) for arg in call["args"]]
                 kwargs = {key: decode(arg, arrays, resolve) for key, arg in call["kwargs"].items()}
                 value = value(*args, **kwargs)
-            results.append({"ok": True, "value": encoder.encode(value)})
+                result = {"ok": True, "value": encoder.encode(value), "after": _after(encoder, args, kwargs)}
+            else:
+                result = {"ok": True, "value": encoder.encode(value)}
+            results.append(result)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - the student's error is the answer

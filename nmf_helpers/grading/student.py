@@ -63,6 +63,9 @@ class Outcome:
     ok: bool
     value: object = None
     error: str = ""
+    #: The call's arguments as they were after it returned: ``(args, kwargs)``, or a str
+    #: saying why they could not be read back; None for a look-up or an older notebook side.
+    after: object = None
 
     def unwrap(self, what):
         """The value, or :class:`CheckFailed` saying that ``what`` raised."""
@@ -121,13 +124,28 @@ def answer(messages, nonce, n_calls):
                 raise _wire.WireError("a malformed result")
             if result.get("ok") is True:
                 try:
-                    outcomes.append(Outcome(True, _wire.decode(result.get("value"), arrays)))
-                except (_wire.WireError, KeyError, TypeError, ValueError) as exc:
+                    outcomes.append(
+                        Outcome(True, _wire.decode(result.get("value"), arrays), after=_after(result, arrays))
+                    )
+                except (_wire.WireError, KeyError, TypeError, ValueError, AttributeError) as exc:
                     outcomes.append(Outcome(False, error=f"an answer that is not plain data ({exc})"))
             else:
                 outcomes.append(Outcome(False, error=str(result.get("error", "an error"))[:500]))
         return outcomes
     raise _wire.WireError("no answer came back from the notebook")
+
+
+def _after(result, arrays):
+    """``(args, kwargs)`` of a result's ``after`` node, or the reason they could not be sent."""
+    after = result.get("after")
+    if after is None:
+        return None
+    if not isinstance(after, dict):
+        raise _wire.WireError("a malformed result")
+    if "error" in after:
+        return str(after["error"])[:500]
+    args = tuple(_wire.decode(node, arrays) for node in after["args"])
+    return args, {str(key): _wire.decode(node, arrays) for key, node in after["kwargs"].items()}
 
 
 class Student:
