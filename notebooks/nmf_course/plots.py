@@ -11,6 +11,9 @@ __all__ = [
     "plot_rating_densities",
 ]
 
+# Legends beside the axes, never over the data they explain (a legend inside can hide a curve).
+OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1), "borderaxespad": 0}
+
 
 def _pyplot():
     import matplotlib.pyplot as plt
@@ -66,7 +69,7 @@ def plot_loss(losses, *, ax=None, label=None, log=True):
     if log:
         ax.set_yscale("log")
     if label:
-        ax.legend()
+        ax.legend(**OUTSIDE)
     return ax
 
 
@@ -108,7 +111,7 @@ def plot_genre_comparison(comparison, *, ax=None, title=None, base="catalogue"):
         )
     ax.set_xticks(positions, comparison.index, rotation=60, ha="right")
     ax.set_ylabel("share of genre labels\n(each group sums to 1)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, **OUTSIDE)
     if title:
         ax.set_title(title)
     return ax
@@ -179,5 +182,5 @@ def plot_rating_densities(values, *, bins=None, ax=None, xlabel="rating"):
         ax.hist(array, bins=bins, density=True, alpha=0.55, label=f"{label} (n = {len(array):,})")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("density")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, **OUTSIDE)
     return ax
