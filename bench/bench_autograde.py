@@ -9,10 +9,14 @@ both see the same load:
   per hand-in;
 - **trusted** (the kit's design): ``nmf-kit autograde`` with one worker: each hand-in graded
   in a private course with the checks decided outside the kernel from plain data, then
-  recorded into the course (nbgrader's autograde replaying the worker's result).
+  recorded into the course once, with nbgrader's API; without the sandbox
+  (``c.Sandbox.tool = 'none'``), so the checks call the notebook's own kernel;
+- **sandboxed** (the kit's design as it grades): the same in bubblewrap, where the checks of
+  an implementation call a second, check kernel (only numpy, scipy and pandas importable).
 
-Both without the sandbox (``c.Sandbox.tool = 'none'``), whose own cost ``bench_sandbox.py``
-measures. Prints seconds per hand-in (median over rounds) and the ratio.
+Prints seconds per hand-in (median over rounds) and the ratios to in-kernel: trusted is the
+cost of deciding and recording outside the kernel, sandboxed adds the sandbox and the check
+kernel (``bench_sandbox.py`` measures the sandbox alone).
 
     python bench/bench_autograde.py [--students 4] [--rounds 3]
 """
@@ -68,7 +72,7 @@ def _course(folder, design, students, env):
     config = course / "nbgrader_config.py"
     config.write_text(
         config.read_text()
-        + '\nc.Sandbox.tool = "none"\n'
+        + ("" if design == "sandboxed" else '\nc.Sandbox.tool = "none"\n')
         + (IN_KERNEL_CONFIG if design == "in-kernel" else "")
     )
     if design == "in-kernel":
@@ -105,6 +109,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=4, help="hand-ins per round and design")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--designs", default="in-kernel,trusted,sandboxed", help="comma-separated; in-kernel comes first"
+    )
     args = parser.parse_args(argv)
     folder = find_movielens()
     env = {"NMF_HELPERS_DATA": str(folder.parent)}
@@ -113,19 +120,21 @@ def main(argv=None):
     os.environ.update(env)
     root = Path(tempfile.mkdtemp(prefix="bench-autograde-"))
     students = [f"s{k:02d}" for k in range(args.students)]
-    courses = {design: _course(root / design, design, students, env) for design in ("in-kernel", "trusted")}
+    designs = args.designs.split(",")
+    courses = {design: _course(root / design, design, students, env) for design in designs}
     times = {design: [] for design in courses}
     for round_ in range(args.rounds):
         for design in courses if round_ % 2 == 0 else reversed(list(courses)):
             times[design].append(_grade(courses[design], design, students, env))
             print(f"round {round_ + 1}: {design:9s} {times[design][-1]:.2f} s per hand-in", flush=True)
     medians = {design: statistics.median(values) for design, values in times.items()}
-    ratio = medians["trusted"] / medians["in-kernel"]
+    ratios = {design: medians[design] / medians[designs[0]] for design in designs[1:]}
     print(f"\nper hand-in (median of {args.rounds} rounds of {args.students}; data: {folder}):")
     for design, value in medians.items():
         print(f"  {design:9s} {value:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in times[design])})")
-    print(f"trusted checks cost {100 * (ratio - 1):+.1f}% per hand-in ({ratio:.3f}x)")
-    print(json.dumps({"medians": medians, "ratio": ratio}), file=sys.stderr)
+    for design, ratio in ratios.items():
+        print(f"{design} costs {100 * (ratio - 1):+.1f}% per hand-in against {designs[0]} ({ratio:.3f}x)")
+    print(json.dumps({"medians": medians, "ratios": ratios}), file=sys.stderr)
 
 
 if __name__ == "__main__":

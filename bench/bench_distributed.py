@@ -25,7 +25,8 @@ import nbformat
 from nmf_helpers.data import find_movielens
 from nmf_kit.course import ASSIGNMENT, kit_root, new_course
 from nmf_kit.gradebook import grade_table
-from nmf_kit.grading.batch import SECRET, autograde_class
+from nmf_kit.grading.batch import autograde_class
+from nmf_kit.grading.jobs import SECRET
 from nmf_kit.handins import make_handin
 from nmf_kit.runner import nbgrader
 

@@ -1,7 +1,7 @@
 """How the kit starts nbgrader: one command line and one environment, for every caller.
 
 A leaf module (standard library only): :mod:`nmf_kit.runner` (commands in a course),
-:mod:`nmf_kit.grading.bundle` (the grading bundle) and :mod:`nmf_kit.grading.handin`
+:mod:`nmf_kit.grading.jobs` (the grading bundle) and :mod:`nmf_kit.grading.worker`
 (a hand-in's autograde, with limits) all build their command here.
 """
 

@@ -18,6 +18,7 @@ from nmf_course.movielens import ENV_DATA, MovieLensNotFound, movielens_folder
 from .collect import collect
 from .course import ASSIGNMENT, NOTEBOOK, new_course
 from .errors import KitError
+from .feedback import generate_feedback
 from .gradebook import grade_table
 from .handins import make_handin
 from .pages import html_exporter
@@ -145,8 +146,9 @@ def run_demo(workdir, download=True):
     if any(r.status != "graded" for r in results):
         raise KitError("some hand-ins could not be graded (see above)", status=1)
 
-    with step(f"nbgrader generate_feedback (feedback/<student>/{ASSIGNMENT}/nmf.html)"):
-        nbgrader(course, "generate_feedback", ASSIGNMENT, env=env)
+    # The written answers wait for the formgrader: the kit says so and sends the automatic points.
+    with _environment(env):
+        generate_feedback(course, ASSIGNMENT, force=True)
 
     with step("nbgrader export (grades.csv)"):
         nbgrader(course, "export", env=env)

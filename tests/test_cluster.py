@@ -21,7 +21,8 @@ from conftest import write_submission
 from corpus import variants
 
 from nmf_kit.gradebook import grade_table
-from nmf_kit.grading.batch import SECRET, autograde_class
+from nmf_kit.grading.batch import autograde_class
+from nmf_kit.grading.jobs import SECRET
 
 pytestmark = pytest.mark.slow
 distributed = pytest.importorskip("distributed", reason="needs Dask distributed: pip install -e '.[cluster]'")

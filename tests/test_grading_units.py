@@ -7,9 +7,8 @@ from dataclasses import replace
 import nbformat
 import pytest
 
-from nmf_kit.grading import blame, handin, sandbox
-from nmf_kit.grading.batch import handin_seed
-from nmf_kit.grading.handin import Bundle, Job, Outcome
+from nmf_kit.grading import blame, sandbox, worker
+from nmf_kit.grading.jobs import Bundle, Job, Outcome, handin_seed
 
 BUNDLE = Bundle("ex08", "config", {"nmf.ipynb": b"{}", "movielens.py": b"# helper"}, b"")
 
@@ -54,11 +53,11 @@ def test_outcomes_that_are_not_errors_need_no_control():
 def test_reasons_never_quote_what_a_handin_can_write():
     planted = "Traceback: SandboxUnavailable bwrap: cannot start the grader <b>"
     for failure in ("KernelStartError", "GraderError", "KeyError", "DeadKernelError", "CellTimeoutError"):
-        kind, reason = handin._reason([(failure, planted)], None, 1)
+        kind, reason = worker._reason([(failure, planted)], None, 1)
         assert planted not in reason
         assert "<b>" not in reason
         assert kind == ("failed" if failure in ("DeadKernelError", "CellTimeoutError") else "error")
-    assert handin._reason([], None, 3) == ("error", "nbgrader ended (status 3) without grading the notebook")
+    assert worker._reason([], None, 3) == ("error", "nbgrader ended (status 3) without grading the notebook")
 
 
 # ----------------------------------------------------------------------------- seeds
@@ -102,6 +101,7 @@ def test_an_outcome_is_recorded_once_with_the_graders_scores(released_course):
     nbformat.write(release, submitted / "nmf.ipynb")
     (submitted / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
     (submitted / "notes.txt").write_text("mine")
+    (submitted / "nmf.html").write_text("my own export")  # the feedback page will take this name
     tests = [
         c.metadata.nbgrader["grade_id"]
         for c in release.cells
@@ -126,7 +126,9 @@ def test_an_outcome_is_recorded_once_with_the_graders_scores(released_course):
     folder = course / "autograded" / "rec" / "ex08"
     # as nbgrader leaves it: the submission's files, the source's other files over them
     course_files = {p.name for p in (course / "source" / "ex08").iterdir() if p.suffix != ".ipynb"}
-    assert {p.name for p in folder.iterdir()} == {"nmf.ipynb", "notes.txt", "timestamp.txt"} | course_files
+    handed_in = {"nmf.ipynb", "notes.txt", "timestamp.txt", "nmf.handed-in.html"}
+    assert {p.name for p in folder.iterdir()} == handed_in | course_files
+    assert (folder / "nmf.handed-in.html").read_text() == "my own export"
     assert "movielens.py" in course_files
     assert json.loads((course / VERDICTS / "ex08" / "rec.json").read_text()) == {"nmf": record}
     # recorded again (a re-grade): replaced, not added to

@@ -71,12 +71,9 @@ class Context:
 
     def movielens_folder(self):
         """The ``ml-100k`` folder the notebook reads (the grader passes its own to the kernel)."""
-        if self.data_folder is not None:
-            folder = Path(self.data_folder)
-            return folder / "ml-100k" if (folder / "ml-100k" / "u.data").is_file() else folder
-        from nmf_course.movielens import movielens_folder
+        from ..data import find_movielens
 
-        return movielens_folder(download=False)
+        return find_movielens(self.data_folder, download=False, allow_synthetic=False)
 
 
 @dataclass

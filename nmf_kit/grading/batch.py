@@ -1,7 +1,7 @@
 """Grading a class: hand-ins graded by workers, recorded in the course by one coordinator.
 
-:func:`autograde_class` turns every submission into a :class:`~nmf_kit.grading.handin.Job`
-(its files, a seed, the course's grading :class:`~nmf_kit.grading.handin.Bundle`),
+:func:`autograde_class` turns every submission into a :class:`~nmf_kit.grading.jobs.Job`
+(its files, a seed, the course's grading :class:`~nmf_kit.grading.jobs.Bundle`),
 has workers grade them — a local pool by default, a Dask cluster with a scheduler
 address (:mod:`nmf_kit.grading.cluster`) — and records each outcome as it arrives:
 
@@ -11,8 +11,9 @@ address (:mod:`nmf_kit.grading.cluster`) — and records each outcome as it arri
   pass, and only this process writes;
 - failed (not notebook JSON, a kernel that died, out of time or memory): a zero,
   flagged, with the reason in the comments; an old ``autograded/`` copy is removed;
-- error (the grader's own failure, e.g. the sandbox): nothing is recorded; the
-  report says so and a re-run grades it.
+- error: graded once more, then settled by a known-good control
+  (:mod:`nmf_kit.grading.blame`): the hand-in's (a flagged zero) when the control grades,
+  the grader's (nothing recorded; the report says so and a re-run grades it) when it fails too.
 
 A submission folder that holds anything but plain files and folders (a symbolic
 link, a fifo, a device) is refused, never followed. The report
@@ -20,16 +21,9 @@ link, a fifo, a device) is refused, never followed. The report
 """
 
 import csv
-import hashlib
-import hmac
-import json
 import logging
 import os
-import secrets
-import stat
-import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -38,16 +32,15 @@ from pathlib import Path
 from traitlets import Integer, Unicode
 from traitlets.config import Configurable
 
-from ..command import nbgrader_command, nbgrader_environment
 from ..errors import KitError
-from . import handin as worker
+from . import worker
 from .blame import Blame
+from .jobs import Options, make_jobs, submitted_students
 from .record import Recorder
 from .sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 REPORT = "autograde-report.csv"
-SECRET = Path(".nmf-kit") / "secret"
 
 
 class Grader(Configurable):
@@ -74,117 +67,6 @@ class Result:
 
 
 # --------------------------------------------------------------------------- the course's side
-def plain_tree(folder):
-    """Why a submission folder is not a tree of plain files and folders (a link, a fifo, a
-    device: never followed or opened), or ''."""
-    folder = Path(folder)
-    for path in (folder.parent, folder):
-        if path.is_symlink():
-            return f"{path.name} is a symbolic link"
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        for name in dirs + files:
-            mode = os.lstat(os.path.join(root, name)).st_mode
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a plain file"
-                return f"{Path(root, name).relative_to(folder)} is {kind}"
-    return ""
-
-
-def _files(folder):
-    """The submission's plain files, as bytes (checkpoints left out)."""
-    files = {}
-    for root, dirs, names in os.walk(folder, followlinks=False):
-        dirs[:] = [d for d in dirs if d != ".ipynb_checkpoints"]
-        for name in names:
-            path = Path(root, name)
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-            with os.fdopen(fd, "rb") as handle:
-                files[str(path.relative_to(folder))] = handle.read()
-    return files
-
-
-def course_secret(course):
-    """The course's secret for hand-in seeds (made once, readable by its owner only)."""
-    path = Path(course) / SECRET
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
-
-
-def handin_seed(secret, assignment, student, files):
-    """The seed of a hand-in's hidden inputs: the same hand-in always gets the same inputs,
-    another hand-in (or another student) other ones, and nobody can compute them without
-    the course's secret."""
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
-    message = f"{assignment}\0{student}\0".encode() + digest.digest()
-    return int.from_bytes(hmac.new(secret, message, "sha256").digest()[:8], "big") >> 1
-
-
-def make_bundle(course, assignment, config_text, gradebook_url):
-    """The course's grading material for workers, checked against the course's gradebook.
-
-    The worker's gradebook holds the assignment's source cells, made by ``nbgrader
-    generate_assignment`` from ``source/<assignment>`` into a private SQLite file;
-    they must equal the course's own (else the release is stale).
-    """
-    source = Path(course) / "source" / assignment
-    files = {
-        str(p.relative_to(source)): p.read_bytes()
-        for p in sorted(source.rglob("*"))
-        if p.is_file() and not p.is_symlink() and not {"__pycache__", ".ipynb_checkpoints"} & set(p.parts)
-    }
-    with tempfile.TemporaryDirectory(prefix="nmf-kit-bundle-") as tmp:
-        tmp = Path(tmp)
-        (tmp / "nbgrader_config.py").write_text(config_text, encoding="utf-8")
-        worker._write_tree(tmp / "source" / assignment, files)
-        url = f"sqlite:///{tmp / 'gradebook.db'}"
-        run = subprocess.run(
-            nbgrader_command("generate_assignment", assignment, "--force", root=tmp, db_url=url),
-            cwd=tmp, capture_output=True, text=True, env=nbgrader_environment(),
-        )  # fmt: skip
-        if run.returncode != 0:
-            tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-8:])
-            raise KitError(
-                f"could not prepare {assignment} for grading (nbgrader generate_assignment):\n{tail}"
-            )
-        stale = _cells_differ(url, gradebook_url, assignment)
-        if stale:
-            raise KitError(
-                f"source/{assignment} has changed since its release was generated ({stale}): run "
-                f"`nmf-kit release` (nbgrader generate_assignment {assignment}) and hand out the new "
-                "release, "
-                "or restore the source, before grading."
-            )
-        gradebook = (tmp / "gradebook.db").read_bytes()
-    digest = hashlib.sha256(config_text.encode() + gradebook + json.dumps(sorted(files)).encode()).hexdigest()
-    return worker.Bundle(assignment, config_text, files, gradebook, digest)
-
-
-def _cells(url, assignment):
-    from nbgrader.api import Gradebook
-
-    with Gradebook(url) as gradebook:
-        found = {}
-        for notebook in gradebook.find_assignment(assignment).notebooks:
-            for cell in notebook.source_cells:
-                found[(notebook.name, cell.name)] = (cell.cell_type, cell.checksum)
-            for cell in notebook.grade_cells:
-                found[(notebook.name, cell.name, "points")] = float(cell.max_score)
-        return found
-
-
-def _cells_differ(template, course, assignment):
-    mine, theirs = _cells(template, assignment), _cells(course, assignment)
-    changed = sorted(
-        {key[1] for key in set(mine) ^ set(theirs)}
-        | {k[1] for k in mine if k in theirs and mine[k] != theirs[k]}
-    )
-    return ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")
 
 
 # --------------------------------------------------------------------------- the class
@@ -229,7 +111,7 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
     settings, grader = Sandbox(config=config), Grader(config=config)
     scheduler = scheduler or grader.scheduler or None
     workers = int(workers or grader.workers or (0 if scheduler else default_workers()))
-    options = worker.Options(
+    options = Options(
         cell_timeout=int(cell_timeout or config.get("Execute", {}).get("timeout", 180) or 180),
         handin_timeout=int(handin_timeout or grader.handin_timeout),
         sandbox={name: getattr(settings, name) for name in settings.class_trait_names(config=True)},
@@ -239,7 +121,7 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
     )  # fmt: skip
     _check_gradebook(coursedir.db_url, assignment)
     recorder = Recorder(course, coursedir, assignment)
-    every = students if students is not None else _submitted(course, assignment)
+    every = students if students is not None else submitted_students(course, assignment)
     results, todo = [], []
     for student in every:
         if not force and recorder.already_graded(student):
@@ -253,7 +135,7 @@ def autograde_class(course, assignment, students=None, *, workers=None, force=Fa
                 "WARNING: grading WITHOUT a sandbox (c.Sandbox.tool = 'none'): "
                 "student code runs with your rights."
             )
-        jobs, refused, notes = _jobs(course, assignment, todo, options, config, coursedir.db_url)
+        jobs, refused, notes = make_jobs(course, assignment, todo, options, config, coursedir.db_url)
         for student, reason in refused:
             results.append(_record_failure(recorder, student, reason, 0.0))
         where = f"on the Dask cluster at {scheduler}" if scheduler else f"with {workers} worker(s)"
@@ -309,40 +191,6 @@ def _check_gradebook(url, assignment):
             f"cannot open the gradebook at {shown} ({detail}): check c.CourseDirectory.db_url in "
             "nbgrader_config.py and that its database server runs and accepts this user."
         ) from None
-
-
-def _submitted(course, assignment):
-    root = course / "submitted"
-    return sorted(p.parent.name for p in root.glob(f"*/{assignment}") if p.is_dir()) if root.is_dir() else []
-
-
-def _jobs(course, assignment, students, options, config, db_url):
-    """Jobs for the hand-ins that can be sent, and (student, reason) for those that cannot."""
-    from ..submissions import place_notebook
-
-    jobs, refused, notes = [], [], {}
-    if not students:
-        return jobs, refused, notes
-    bundle = make_bundle(
-        course, assignment, (course / "nbgrader_config.py").read_text(encoding="utf-8"), db_url
-    )
-    secret = course_secret(course)
-    for student in students:
-        folder = course / "submitted" / student / assignment
-        problem = plain_tree(folder) if folder.is_dir() else f"no folder submitted/{student}/{assignment}"
-        if not problem:
-            try:
-                notes[student] = place_notebook(folder, bundle.notebooks)
-            except ValueError as exc:
-                problem = f"{exc} (in submitted/{student}/{assignment})"
-        if problem:
-            refused.append((student, problem))
-            continue
-        files = _files(folder)
-        jobs.append(
-            worker.Job(student, files, handin_seed(secret, assignment, student, files), bundle, options)
-        )
-    return jobs, refused, notes
 
 
 def _self_test(settings, assignment, options, course):

@@ -1,7 +1,7 @@
 """Grading on a Dask cluster: the same worker function, on the cluster's workers.
 
 With ``nmf-kit autograde --scheduler ADDRESS`` (or ``c.Grader.scheduler``), every hand-in is a
-Dask task running :func:`nmf_kit.grading.handin.grade` on a worker: the task carries the
+Dask task running :func:`nmf_kit.grading.worker.grade` on a worker: the task carries the
 hand-in's files (size-capped) and its seed, the course's grading bundle travels once per
 worker, and the task returns the executed notebook, the trusted verdicts and the log. No
 file system is shared; workers need the course environment, the kit (``pip install
@@ -19,7 +19,8 @@ import logging
 from dataclasses import replace
 
 from ..errors import KitError
-from . import handin
+from . import worker
+from .jobs import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _grade(job, bundle):
     """The task: a job without its bundle, and the bundle (sent to each worker once)."""
     from distributed import get_worker
 
-    outcome = handin.grade(replace(job, bundle=bundle))
+    outcome = worker.grade(replace(job, bundle=bundle))
     outcome.worker = get_worker().address
     return outcome
 
@@ -61,7 +62,7 @@ def connect(address, timeout=10):
 
 
 def run_on_cluster(jobs, address, *, retries=2):
-    """Yield the :class:`~nmf_kit.grading.handin.Outcome` of every job as it finishes on the cluster.
+    """Yield the :class:`~nmf_kit.grading.jobs.Outcome` of every job as it finishes on the cluster.
 
     Raises :class:`SchedulerLost` (after yielding what finished) when the scheduler goes away.
     """
@@ -92,7 +93,7 @@ def run_on_cluster(jobs, address, *, retries=2):
                 except Exception as exc:
                     if _lost(client):
                         raise
-                    outcome = handin.Outcome(student, "error", 0.0, f"the cluster could not grade it: {exc}")
+                    outcome = Outcome(student, "error", 0.0, f"the cluster could not grade it: {exc}")
                 pending.discard(student)
                 yield outcome
         except Exception as exc:

@@ -148,7 +148,11 @@ def bwrap_argv(spec, cwd, connection_file, staged, file_fds):
 def _limits(spec):
     for name, value in (("RLIMIT_AS", spec["address_space"]), ("RLIMIT_FSIZE", spec["file_bytes"]),
                         ("RLIMIT_CORE", 0), ("RLIMIT_NOFILE", 1024)):  # fmt: skip
-        resource.setrlimit(getattr(resource, name), (value, value))
+        limit = getattr(resource, name)
+        hard = resource.getrlimit(limit)[1]
+        if hard != resource.RLIM_INFINITY:  # never above what the grader itself may use
+            value = min(value, hard)
+        resource.setrlimit(limit, (value, value))
     if spec.get("nproc"):  # without a pids cgroup: processes of the sandbox's user namespace
         resource.setrlimit(resource.RLIMIT_NPROC, (spec["nproc"], spec["nproc"]))
 

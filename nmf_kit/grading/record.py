@@ -1,7 +1,7 @@
 """Recording outcomes in the course: the only place that writes ``autograded/`` and the gradebook.
 
 A worker grades a hand-in in a private course and returns its executed notebooks and
-trusted verdicts (:class:`~nmf_kit.grading.handin.Outcome`). The coordinator records
+trusted verdicts (:class:`~nmf_kit.grading.jobs.Outcome`). The coordinator records
 them here with nbgrader's API, once, without running nbgrader's ``Autograde`` again:
 
 - ``autograded/<student>/<assignment>/`` gets what nbgrader's autograde leaves there:
@@ -26,6 +26,7 @@ import nbformat
 
 VERDICTS = Path(".nmf-kit") / "verdicts"
 _READ_ONLY = 0o444  # nbgrader's own default for what autograde writes
+HANDED_IN = ".handed-in.html"  # the student's own nmf.html, beside the feedback's
 
 
 class Recorder:
@@ -104,10 +105,16 @@ class Recorder:
         }
         copies = [(Path(p), submitted) for p in find_all_files(str(submitted), ignore)]
         copies += [(Path(p), source) for p in find_all_files(str(source), ignore) if Path(p) not in excluded]
+        # The student's own export of a notebook would be replaced, read-only, by its feedback page
+        # of the same name (and an ordinary user's generate_feedback then fails): kept renamed.
+        pages = {f"{name}.html" for name in executed} | {f"{p.stem}.html" for p in submitted.glob("*.ipynb")}
         for path, root in copies:
             if path.is_symlink() or not path.is_file():
                 continue  # submissions hold plain files only (checked before grading); never follow one
-            destination = target / path.relative_to(root)
+            relative = path.relative_to(root)
+            if root == submitted and str(relative) in pages:
+                relative = relative.with_name(relative.stem + HANDED_IN)
+            destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileNotFoundError):
                 destination.unlink()

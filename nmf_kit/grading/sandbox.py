@@ -151,10 +151,11 @@ def _read_only(data_folder):
 def dataset(data_folder):
     """The extracted ``ml-100k`` folder that ``data_folder`` (a folder holding ``ml-100k/``, as
     ``NMF_HELPERS_DATA`` names it, or that folder itself) stands for, resolved."""
-    folder = Path(data_folder).resolve()
-    for candidate in (folder / "ml-100k", folder):
-        if (candidate / "u.data").is_file():
-            return candidate
+    from nmf_helpers.data import find_movielens
+
+    folder = find_movielens(data_folder).resolve()
+    if (folder / "u.data").is_file():
+        return folder
     raise SandboxUnavailable(
         f"the data folder {data_folder} holds no extracted ml-100k/ (with u.data): point "
         "NMF_HELPERS_DATA at the folder that contains ml-100k/, or run `nmf-kit data` once online."

@@ -1,8 +1,7 @@
 """Grade one hand-in in a throw-away course: what a worker does, here or on a cluster.
 
-A :class:`Job` is plain data: the hand-in's files, its seed, and a :class:`Bundle`
-of the course's grading material (its ``nbgrader_config.py``, ``source/<assignment>``
-and a gradebook holding only the assignment's source cells). :func:`grade` builds a
+A :class:`~nmf_kit.grading.jobs.Job` (:mod:`nmf_kit.grading.jobs`) is plain data: the
+hand-in's files, its seed and the course's grading bundle. :func:`grade` builds a
 private course from it, runs ``nbgrader autograde`` there with the kernel in the
 sandbox and the hidden checks decided outside it (:mod:`nmf_kit.grading.trusted`),
 and returns an :class:`Outcome`: the executed notebook, the trusted verdicts and a
@@ -19,12 +18,10 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -32,38 +29,11 @@ import nbformat
 from ..command import nbgrader_command, nbgrader_environment
 from . import cgroups, sandbox
 from .check_kernel import ENV_CHECK_KERNEL, ENV_CHECK_RUNTIME
+from .jobs import MAX_HANDIN_BYTES, Outcome, write_tree
 from .trusted import ENV_GRADER, ENV_SEED, ENV_VERDICTS
 
-MAX_HANDIN_BYTES = 50 * 2**20  # the files of one hand-in sent to a worker
 GiB = 2**30
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@dataclass(frozen=True)
-class Bundle:
-    """What a worker needs of the course: config, the assignment's source files, a gradebook."""
-
-    assignment: str
-    config: str  # the text of nbgrader_config.py
-    source: dict  # relative path -> bytes, under source/<assignment>/
-    gradebook: bytes  # SQLite gradebook with the assignment's source cells only
-    digest: str = ""
-
-    @property
-    def notebooks(self):
-        return sorted(p for p in self.source if p.endswith(".ipynb"))
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to grade: the cell timeout, the wall-time cap, the sandbox, threads per kernel."""
-
-    cell_timeout: int = 180
-    handin_timeout: int = 600
-    sandbox: dict = field(default_factory=dict)  # Sandbox traits; {"tool": "none"} grades unsandboxed
-    data_folder: str | None = None  # None: the worker's own NMF_HELPERS_DATA
-    threads: int = 1
-    grader_memory: int | None = None  # bytes for the nbgrader process of a hand-in; None: see grader_memory()
 
 
 def grader_memory(workers=None):
@@ -73,35 +43,6 @@ def grader_memory(workers=None):
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     share = total // (2 * max(1, workers or os.cpu_count() or 1))
     return int(min(16 * GiB, max(2 * GiB, share)))
-
-
-@dataclass(frozen=True)
-class Job:
-    student: str
-    files: dict  # relative path -> bytes, as submitted (regular files only)
-    seed: int
-    bundle: Bundle
-    options: Options = Options()
-
-
-@dataclass
-class Outcome:
-    """What grading one hand-in gave.
-
-    ``status``: "graded" (``notebooks`` and ``record`` hold the result), "failed"
-    (the hand-in could not be graded, ``reason`` says why: it gets a zero, flagged),
-    or "error" (the grader itself failed, e.g. the sandbox: not the student's fault,
-    nothing is recorded).
-    """
-
-    student: str
-    status: str
-    seconds: float
-    reason: str = ""
-    notebooks: dict = field(default_factory=dict)  # name -> executed notebook (JSON text)
-    records: dict = field(default_factory=dict)  # name -> trusted record (verdicts)
-    log: str = ""
-    worker: str = field(default_factory=socket.gethostname)
 
 
 _checked = {}  # sandbox self-test, once per process and settings
@@ -120,23 +61,14 @@ def _sandbox_ready(settings, assignment, data_folder):
         return _checked[key]
 
 
-def _write_tree(root, files):
-    for relative, data in files.items():
-        path = root / relative
-        if ".." in Path(relative).parts or Path(relative).is_absolute():
-            raise ValueError(f"unsafe path in a job: {relative}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-
 def _data_folder(options):
     if options.data_folder:
         return options.data_folder
     if os.environ.get("NMF_HELPERS_DATA"):
         return os.environ["NMF_HELPERS_DATA"]
-    from nmf_course.movielens import movielens_folder
+    from nmf_helpers.data import find_movielens
 
-    return str(movielens_folder(download=False).parent)
+    return str(find_movielens(download=False, allow_synthetic=False).parent)
 
 
 def _unreadable(job):
@@ -216,11 +148,11 @@ def _limits(settings):
 def _private_course(job, work):
     """A course holding only what grading this hand-in needs: config, source, gradebook, submission."""
     course = work / "course"
-    _write_tree(
+    write_tree(
         course, {"nbgrader_config.py": job.bundle.config.encode(), "gradebook.db": job.bundle.gradebook}
     )
-    _write_tree(course / "source" / job.bundle.assignment, job.bundle.source)
-    _write_tree(course / "submitted" / job.student / job.bundle.assignment, job.files)
+    write_tree(course / "source" / job.bundle.assignment, job.bundle.source)
+    write_tree(course / "submitted" / job.student / job.bundle.assignment, job.files)
     for name, mode in (("runtime", 0o700), ("tmp", 0o700), ("verdicts", 0o755)):
         (work / name).mkdir(mode=mode)
     return course
