@@ -670,6 +670,8 @@ def check_rating_matrix(student, rng, context):
 def _fill_per_column(fill, columns):
     """The value each column's unrated cells must hold: ``fill`` is a number, or one value per
     movie id (a Series or a dict, as ``fillna`` accepts); None for a column without one."""
+    if isinstance(fill, np.ndarray) and fill.size == 1 and fill.dtype.kind in "iuf":
+        fill = float(fill.reshape(()))  # np.float64(...) sent as a 0-d array
     if isinstance(fill, bool) or not isinstance(fill, (int, float, pd.Series, dict)):
         raise CheckFailed(
             f"fill_value should be a number or one number per movie id (a Series); got {type(fill).__name__}."
