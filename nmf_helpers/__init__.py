@@ -1,8 +1,8 @@
 """nmf_helpers: the reference library of the NMF course kit (instructors only).
 
 The assignment's reference answers (:mod:`~nmf_helpers.nmf`: Lee-Seung ``non_negative``,
-``update_h``, ``update_z``; :mod:`~nmf_helpers.recommend`: ``recommend_movies``), the
-Kullback-Leibler and masked multiplicative variants, the kit's data layer (the real
+``update_h``, ``update_z``; :mod:`~nmf_helpers.recommend`: ``recommend_movies``), the kit's
+data layer (the real
 MovieLens-100k or a synthetic stand-in), and the hidden checks
 (:mod:`nmf_helpers.grading`). Students never get this package; what they do get is
 :mod:`nmf_course`, whose public names are re-exported here for convenience.
@@ -19,8 +19,6 @@ __version__ = "0.2.0"
 # name -> submodule of nmf_helpers that defines it
 _EXPORTS = {
     "nmf": ("EPSILON", "non_negative", "squared_loss", "update_h", "update_z"),
-    "kl": ("kl_divergence", "non_negative_kl"),
-    "masked": ("non_negative_masked_mu",),
     "recommend": ("recommend_movies",),
     "data": ("find_movielens", "load_movielens", "load_split", "synthetic_folder"),
     "synthetic": ("write_synthetic_movielens",),

@@ -15,15 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from nmf_course import non_negative_masked
 from nmf_course._solver import CHECK_EVERY
-from nmf_helpers import (
-    EPSILON,
-    kl_divergence,
-    non_negative,
-    non_negative_kl,
-    squared_loss,
-    update_h,
-    update_z,
-)
+from nmf_helpers import EPSILON, non_negative, squared_loss, update_h, update_z
 
 
 def planted(seed=42, n=30, m=20, k=4):
@@ -98,7 +90,7 @@ def test_denominators_are_clipped_not_nan():
     assert np.all(update_z(X, Z, H) == 0)
 
 
-@pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
+@pytest.mark.parametrize("fit", [non_negative])
 def test_exact_factorisation_is_recovered(fit):
     X, _z0, h0 = planted()
     Z, H = fit(X, 4, random_state=0, num_iterations=20000)
@@ -120,7 +112,7 @@ def _inputs():
 
 
 @pytest.mark.parametrize("name", list(_inputs()))
-@pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
+@pytest.mark.parametrize("fit", [non_negative])
 def test_loss_never_increases(name, fit):
     X = _inputs()[name]
     Z, H, losses = fit(X, 5, random_state=0, num_iterations=300, return_loss=True)
@@ -149,7 +141,7 @@ def test_zero_rows_and_columns_stay_zero():
     assert np.all(H[:, [3, 19]] == 0)
 
 
-@pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
+@pytest.mark.parametrize("fit", [non_negative])
 def test_sparse_and_dense_give_the_same_factors(fit):
     X = _inputs()["random sparse"]
     Zs, Hs = fit(X, 5, random_state=7, num_iterations=200)
@@ -163,7 +155,7 @@ def test_sparse_input_is_never_densified():
     rng = np.random.default_rng(0)
     n, m, k = 200_000, 100_000, 4000
     X = sp.csr_matrix((rng.uniform(1, 5, k), (rng.integers(0, n, k), rng.integers(0, m, k))), shape=(n, m))
-    for fit in (non_negative, non_negative_kl):
+    for fit in (non_negative,):
         Z, H, losses = fit(X, 2, random_state=0, num_iterations=3, return_loss=True)
         assert Z.shape == (200_000, 2)
         assert H.shape == (2, 100_000)
@@ -171,7 +163,7 @@ def test_sparse_input_is_never_densified():
     assert squared_loss(X, Z, H) >= 0
 
 
-@pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
+@pytest.mark.parametrize("fit", [non_negative])
 def test_duplicate_sparse_entries_are_summed_and_the_input_left_alone(fit):
     cols, vals = np.array([1, 1, 0, 2, 2]), np.array([1.0, 2.0, 4.0, 1.0, 1.0])
     X = sp.csr_matrix((vals, cols, np.array([0, 2, 3, 5])), shape=(3, 3))  # (0, 1) and (2, 2) twice
@@ -231,7 +223,7 @@ def test_same_seed_same_result_and_init_is_abs_normal():
     np.testing.assert_array_equal(b[0], c[0])
 
 
-@pytest.mark.parametrize("fit", [non_negative, non_negative_kl])
+@pytest.mark.parametrize("fit", [non_negative])
 def test_tolerance_stops_at_the_first_check_that_holds_and_warns_when_none_does(fit):
     X, _, _ = planted()
     tol = 1e-4
@@ -329,7 +321,7 @@ def test_bad_input_names_the_argument(kwargs, error, message):
         non_negative(**args)
 
 
-@pytest.mark.parametrize("fit", [non_negative_kl, non_negative_masked])
+@pytest.mark.parametrize("fit", [non_negative_masked])
 def test_the_other_solvers_name_themselves_in_errors(fit):
     name = fit.__name__
     with pytest.raises(ValueError, match=f"num_components passed to {name} must be a positive integer"):
@@ -342,20 +334,9 @@ def test_the_other_solvers_name_themselves_in_errors(fit):
         fit(np.ones((3, 3)), 2, tol=-1)
 
 
-def test_kl_losses_are_the_divergence():
-    X = _inputs()["random sparse"]
-    Z, H, losses = non_negative_kl(X, 4, random_state=0, num_iterations=30, return_loss=True)
-    assert losses[-1] == pytest.approx(kl_divergence(X.toarray(), Z, H), rel=1e-9)
-    assert kl_divergence(X, Z, H) == pytest.approx(kl_divergence(X.toarray(), Z, H), rel=1e-9)
-
-
-# ------------------------------------------------------------ common checks of the three solvers
+# ------------------------------------------------------------ common checks of the two solvers
 def _fit_frobenius(X, **kwargs):
     return non_negative(X, 3, random_state=0, **kwargs)
-
-
-def _fit_kl(X, **kwargs):
-    return non_negative_kl(X, 3, random_state=0, **kwargs)
 
 
 def _fit_masked(X, **kwargs):
@@ -363,7 +344,7 @@ def _fit_masked(X, **kwargs):
     return model.Z, model.H
 
 
-SOLVERS = {"non_negative": _fit_frobenius, "non_negative_kl": _fit_kl, "non_negative_masked": _fit_masked}
+SOLVERS = {"non_negative": _fit_frobenius, "non_negative_masked": _fit_masked}
 DTYPES = {"float32": np.float32, "float64": np.float64, "int": np.int64}
 CONTAINERS = {"ndarray": np.asarray, "DataFrame": pd.DataFrame, "CSR": sp.csr_matrix}
 # (keyword arguments, whether a ConvergenceWarning is expected)
