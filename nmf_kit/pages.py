@@ -343,9 +343,11 @@ def clean_fragment(fragment):
 
 # ----------------------------------------------------------------------------- the pages' own policy
 #: Pages opened from disk (feedback, exports) run no script at all and load nothing but what
-#: they hold: a formula or a figure needs none, and no hand-in may make a request.
+#: they hold: a formula or a figure needs none, and no hand-in may make a request. (Fonts may
+#: come from beside the file: the feedback's inlined Bootstrap CSS names its glyph font there;
+#: a hand-in can declare no font, since no <style> and no @font-face of its own stay.)
 CSP_FILE = (
-    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data: file:; "
     "media-src 'none'; object-src 'none'; frame-src 'none'; connect-src 'none'; base-uri 'none'; "
     "form-action 'none'"
 )
