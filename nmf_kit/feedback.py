@@ -6,9 +6,11 @@
   the gradebook, and :func:`generate_feedback` refuses while anything is pending, unless
   forced.
 - nbgrader copies every file of ``autograded/<student>/<assignment>/`` into the feedback
-  folder and then writes ``<notebook>.html`` there, replacing the student's own export of
-  the same name (``nmf.html``) without a word. The student's file is kept beside the
-  feedback as ``<notebook>.handed-in.html``.
+  folder and then writes ``<notebook>.html`` there, which would replace the student's own
+  export of the same name (``nmf.html``) without a word. The recorder keeps the student's
+  file in ``autograded/`` as ``<notebook>.handed-in.html`` (:mod:`nmf_kit.grading.record`),
+  so it reaches the feedback folder beside the page; a course recorded before that gets it
+  put back here.
 
 Every page is regenerated (nbgrader's ``--force``): nbgrader skips feedback whose
 ``autograded/`` copy has not changed, so hand grades entered since would not show.
@@ -18,9 +20,8 @@ import shutil
 from pathlib import Path
 
 from .errors import KitError
+from .grading.record import HANDED_IN
 from .progress import log, step
-
-HANDED_IN = ".handed-in.html"
 
 
 def pending_hand_grading(course, assignment):
