@@ -34,6 +34,7 @@ import nbformat
 from nmf_helpers.data import find_movielens
 from nmf_kit.course import ASSIGNMENT, kit_root, new_course
 from nmf_kit.grading.batch import autograde_class
+from nmf_kit.grading.worker import THREAD_VARIABLES
 from nmf_kit.handins import make_handin
 from nmf_kit.runner import nbgrader
 
@@ -114,7 +115,9 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     folder = find_movielens()
-    env = {"NMF_HELPERS_DATA": str(folder.parent)}
+    # One BLAS thread per kernel in every design, as nmf-kit autograde gives its kernels: the
+    # in-kernel design's checks would otherwise spin two threads per kernel against the load.
+    env = {"NMF_HELPERS_DATA": str(folder.parent), **{name: "1" for name in THREAD_VARIABLES}}
     import os
 
     os.environ.update(env)
