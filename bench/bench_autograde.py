@@ -117,7 +117,7 @@ def main(argv=None):
     folder = find_movielens()
     # One BLAS thread per kernel in every design, as nmf-kit autograde gives its kernels: the
     # in-kernel design's checks would otherwise spin two threads per kernel against the load.
-    env = {"NMF_HELPERS_DATA": str(folder.parent), **{name: "1" for name in THREAD_VARIABLES}}
+    env = {"NMF_HELPERS_DATA": str(folder.parent), **dict.fromkeys(THREAD_VARIABLES, "1")}
     import os
 
     os.environ.update(env)
