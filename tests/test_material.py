@@ -92,6 +92,38 @@ def test_fill_value_evaluation_is_in_the_release_for_students_to_run():
     assert "<your student id>_ex08.zip" in cells["handin_md"].source
 
 
+def test_release_states_the_rules_of_the_hidden_checks():
+    cells = {_nbgrader(c).get("grade_id"): c for c in _cells(RELEASE / "nmf.ipynb")}
+    text = " ".join(cells["implementation_md"].source.split())
+    assert "numpy (and scipy, pandas) only" in text
+    assert "nothing else can be imported, not scikit-learn" in text
+    for rule in ("`num_iterations=1000`", "modifies its inputs", "`losses[0]` at the start", "`fill_value`"):
+        assert rule in text, rule
+
+
+def test_visible_heads_up_catches_an_implementation_that_imports_scikit_learn():
+    """The visible part of test_non_negative_shapes passes the reference and fails a delegation."""
+    import sys
+
+    cells = {_nbgrader(c).get("grade_id"): c.source for c in _cells(SOURCE / "nmf.ipynb")}
+    visible = cells["test_non_negative_shapes"].split("### BEGIN HIDDEN TESTS")[0]
+    namespace = {"np": np}
+    for grade_id in ("update_rules", "non_negative"):
+        exec(re.sub(r"^ *### (BEGIN|END) SOLUTION\n", "", cells[grade_id], flags=re.M), namespace)
+    exec(visible, namespace)
+
+    def delegating(data, num_components, num_iterations=1000, random_state=None, return_loss=False):
+        from sklearn.decomposition import NMF
+
+        model = NMF(num_components, max_iter=num_iterations)
+        return model.fit_transform(data), model.components_
+
+    namespace["non_negative"] = delegating
+    with pytest.raises(AssertionError, match="only numpy, scipy and pandas can be imported"):
+        exec(visible, namespace)
+    assert sys.modules["sklearn"] is not None  # the cell restored scikit-learn
+
+
 def test_test_cells_keep_their_grade_ids():
     ids = {_nbgrader(c)["grade_id"] for c in _cells(SOURCE / "nmf.ipynb") if _nbgrader(c).get("grade")}
     assert ids >= {
