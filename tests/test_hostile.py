@@ -119,18 +119,16 @@ def test_no_attack_reaches_what_it_looks_for(attacked):
             assert marker not in printed, (name, marker)
 
 
-def test_hidden_inputs_seen_by_one_handin_are_no_use_to_another(attacked):
+def test_hidden_inputs_of_an_implementation_never_reach_the_notebook(attacked):
+    """Its checks call the functions in the check kernel: the notebook's kernel, where later cells
+    run, sees the visible tests' calls only (at most five), for the attack and its twin alike."""
     course, _ = attacked
-    seen = {}
     for student in ("leak-hidden-inputs", "leak-twin"):
         printed = _printed(course, student)
-        marker = ATTACKS["leak_hidden_inputs"].OBSERVES
-        assert marker in printed, (student, printed[:300])  # the attack itself works: it is not blind
-        seen[student] = {line for line in printed.splitlines() if line.startswith("call ")}
-    one, other = seen["leak-hidden-inputs"], seen["leak-twin"]
-    # Only the visible test cells' five calls (fixed inputs, in the release) are common to both.
-    assert len(one & other) <= 5, sorted(one & other)
-    assert len(one - other) >= 10, len(one)  # the hidden checks' distinct inputs (17 today)
+        seen = re.search(r"CALLS-SEEN: (\d+)", printed)
+        assert seen, (student, printed[:300])  # the attack's cell ran: it is not blind for nothing
+        assert int(seen.group(1)) <= 5, (student, seen.group(1))
+        assert ATTACKS["leak_hidden_inputs"].OBSERVES not in printed, student
 
 
 def test_metadata_edits_do_not_turn_answers_into_tests(attacked):

@@ -1,15 +1,13 @@
 """Implements nothing, but keeps the arguments of every call of its functions, and prints them
-from a later answer cell (the digits cell): the calls the grader made during the hidden checks
-(their random inputs, the random_state they pass, the reference factors some checks start
-from) land in the autograded notebook and the student's feedback. The visible tests make five
-calls; anything beyond those came from the hidden checks.
+from a later answer cell (the digits cell): any call beyond the visible tests' own would be a
+hidden check's input (random data, the random_state it passes, a start it derived) landing in the
+autograded notebook and the student's feedback.
 
-Any code that runs after a hidden check in the same kernel can see what the check passed (a list,
-a file): this cannot be closed without running the checks in a second kernel. What makes it
-harmless is that the inputs are drawn fresh for every hand-in (a seed from the course's secret
-and the hand-in's files): what one hand-in sees is useless to any other, a resubmission included.
-So this attack is not expected to see nothing: the test checks that two hand-ins of it, differing
-by one character, see different inputs."""
+The checks of an implementation now call the functions in the check kernel, a second kernel of
+the hand-in: the notebook's own kernel, where later cells run, sees only the visible tests' calls.
+So this attack sees nothing (and the inputs are drawn fresh per hand-in besides: a seed from the
+course's secret and the hand-in's files). It prints how many calls it saw in any case, so that a
+test can tell "saw none" from "never ran"."""
 
 OBSERVES = "HIDDEN-INPUTS-LEAKED"
 ANSWERS = {
@@ -30,6 +28,7 @@ def non_negative(data, num_components, num_iterations=1000, random_state=None, r
     raise NotImplementedError()
 """,
     "digits_basis": """
+print("CALLS-SEEN:", len(SEEN))
 if len(SEEN) > 5:
     import hashlib
     print("HIDDEN-INPUTS-LEAKED:", len(SEEN) - 5, "calls made by the hidden checks")
