@@ -2,6 +2,12 @@
 
 ``NMF_HELPERS_DATA`` (CI points it at ../shared/data) gives the real
 MovieLens-100k; without it the tests use the synthetic stand-in, and say so.
+
+The modules that grade large classes to test the grader itself (attacks, bad hand-ins, the
+sandbox, the cluster, hostile pages) grade on the synthetic stand-in (``synthetic_courses``,
+``synthetic_env``): what they check does not depend on the data, and a hand-in costs half
+the time there. The pipeline, the report, the fidelity corpus, the lectures, the release's
+validation and CI's newcomer demo grade and run on the real data.
 """
 
 import os
@@ -38,6 +44,27 @@ def movielens_parent(tmp_path_factory):
     write_synthetic_movielens(parent)
     print(f"tests: {ENV_DATA} is not set; using the SYNTHETIC stand-in in {parent}", file=sys.stderr)
     return parent
+
+
+@pytest.fixture(scope="session")
+def synthetic_env(tmp_path_factory):
+    """Environment for kernels and nbgrader: a synthetic stand-in, whatever NMF_HELPERS_DATA says."""
+    from nmf_helpers import write_synthetic_movielens
+
+    parent = tmp_path_factory.mktemp("synthetic-grading")
+    write_synthetic_movielens(parent)
+    return {"NMF_HELPERS_DATA": str(parent)}
+
+
+@pytest.fixture(scope="module")
+def synthetic_courses(tmp_path_factory, grading_env, synthetic_env):
+    """Like ``courses``, graded on the synthetic stand-in: NMF_HELPERS_DATA points at it for the
+    module (restored after it)."""
+    patch = pytest.MonkeyPatch()
+    for key, value in synthetic_env.items():
+        patch.setenv(key, value)
+    yield CourseFactory(tmp_path_factory, synthetic_env)
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

@@ -342,15 +342,16 @@ def _hostile_handin(module, release, canary):
 
 
 @pytest.fixture(scope="module")
-def hostile_course(tmp_path_factory, data_env, canary):
+def hostile_course(tmp_path_factory, synthetic_env, canary):
     """A course where each hand-in of tests/hostile/pages/ came in from the LMS, was collected,
-    graded and given feedback; ``(course, {corpus name: student id})``."""
+    graded (on the synthetic stand-in: what a page shows of a hand-in does not depend on the data)
+    and given feedback; ``(course, {corpus name: student id})``."""
     from corpus import variants
 
     global PAGES
     PAGES = variants(ROOT / "tests" / "hostile" / "pages")
     course = new_course(tmp_path_factory.mktemp("hostile-pages") / "course", ROOT)
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", env=data_env)
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", env=synthetic_env)
     release = course / "release" / ASSIGNMENT / NOTEBOOK
     students = {}
     for name, module in PAGES.items():
@@ -370,10 +371,10 @@ def hostile_course(tmp_path_factory, data_env, canary):
     refused = [o for o in outcomes if o.status != "collected"]
     assert len(refused) == len(PAGES["names"].REFUSED_IDS)
     assert all("HTML or script syntax" in str(o) for o in refused), refused
-    with _environment(data_env):
+    with _environment(synthetic_env):
         results = autograde(course, ASSIGNMENT, sorted(students.values()), workers=2)
     assert {r.student: r.status for r in results} == dict.fromkeys(students.values(), "graded"), results
-    nbgrader(course, "generate_feedback", ASSIGNMENT, env=data_env)
+    nbgrader(course, "generate_feedback", ASSIGNMENT, env=synthetic_env)
     assert canary.hits == []  # grading itself asked nothing of it (the kernels have no network)
     return course, students
 

@@ -86,7 +86,7 @@ def test_the_check_kernel_can_import_numpy_scipy_pandas_and_no_library_nmf():
 
 # ----------------------------------------------------------------------------- recording
 @pytest.mark.slow
-def test_an_outcome_is_recorded_once_with_the_graders_scores(released_course):
+def test_an_outcome_is_recorded_once_with_the_graders_scores(courses):
     """The coordinator writes autograded/ and the gradebook from a worker's outcome with nbgrader's
     API: a test cell scores when its record passed, an unchanged answer scores 0, the flag is set."""
     from nbgrader.api import Gradebook
@@ -94,7 +94,7 @@ def test_an_outcome_is_recorded_once_with_the_graders_scores(released_course):
     from nmf_kit.course import course_directory
     from nmf_kit.grading.record import VERDICTS, Recorder
 
-    course = released_course
+    course = courses("record")  # its own: the shared released course must stay without hand-ins
     submitted = course / "submitted" / "rec" / "ex08"
     submitted.mkdir(parents=True)
     release = nbformat.read(course / "release" / "ex08" / "nmf.ipynb", as_version=4)

@@ -32,6 +32,7 @@ RULE = (
     "the hidden checks run your functions where only the standard library, numpy, scipy and pandas "
     "can be imported: implement the multiplicative updates yourself"
 )
+MISSING = ("ModuleNotFoundError", "ImportError", "NameError")  # errors the rule explains
 
 # The wire module's own source runs in a fresh namespace and answers from the kernel's.
 DRIVER = """\
@@ -155,6 +156,8 @@ class CheckKernelStudent(Student):
         except wire.WireError as exc:
             raise CheckFailed(f"the grader got no readable answer when calling {asked} ({exc}).") from None
         for outcome in outcomes:
-            if not outcome.ok and ("ModuleNotFoundError" in outcome.error or "ImportError" in outcome.error):
+            # A NameError here is most often a name bound by an import the check kernel skipped
+            # (``from sklearn.decomposition import NMF`` in the imports cell).
+            if not outcome.ok and outcome.error.startswith(MISSING):
                 outcome.error = f"{outcome.error} ({RULE})"
         return outcomes
