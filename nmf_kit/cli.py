@@ -69,11 +69,25 @@ def _shorten(names, limit=20):
 
 
 def _init(args):
+    from . import policy
     from .course import init_course
     from .progress import log
 
+    deadline, team_rules = args.deadline, args.team_rules
+    if deadline is None and team_rules is None and sys.stdin.isatty():
+        print("The release's introduction states the deadline and the team rules (Enter: the kit's text).")
+        deadline = policy.ask(f"Deadline, with a time zone (e.g. {policy.EXAMPLE})")
+        team_rules = policy.ask("Team rules (e.g. 'hand in on your own, one zip per student')")
+    if deadline:
+        policy.parse_deadline(deadline)  # refused before anything is made
+    if team_rules or args.team_rules is not None:  # an empty --team-rules is refused, an empty answer kept
+        team_rules = policy.check_team_rules(team_rules)
     course = init_course(args.folder)
+    policy.write(course, deadline or "", team_rules or "")
     log.info(f"made a course in {course}: source/{ASSIGNMENT}/, nbgrader_config.py, .gitignore.")
+    if deadline or team_rules:
+        rules = f"deadline {deadline or '-'}; team rules: {team_rules or '-'}"
+        log.info(f"its rules (c.Policy in nbgrader_config.py and the introduction): {rules}")
     log.info(f"next: cd {course} && nmf-kit release")
     return 0
 
@@ -199,6 +213,7 @@ def _data(args):
 
 def _release(args):
     from .course import check_assignment, find_course, source_assignments
+    from .policy import give_nbgrader_the_deadline
     from .progress import log, step
     from .runner import nbgrader
 
@@ -206,6 +221,9 @@ def _release(args):
     assignment = check_assignment(course, args.assignment, source_assignments(course))
     with step(f"nbgrader generate_assignment {assignment}"):
         nbgrader(course, "generate_assignment", assignment, "--force")
+    due = give_nbgrader_the_deadline(course, assignment)
+    if due is not None:
+        log.info(f"due {due:%Y-%m-%d %H:%M} UTC (c.Policy.deadline): nbgrader marks later hand-ins late.")
     log.info(f"regenerated {course / 'release' / assignment}; commit it.")
     return 0
 
@@ -270,6 +288,14 @@ def build_parser():
         "nbgrader's outputs. FOLDER may be an empty repository; a folder that holds a course is refused.",
     )
     init.add_argument("folder", type=Path, help="the folder to make (created when missing)")
+    init.add_argument(
+        "--deadline",
+        help="when hand-ins are due, with a time zone (e.g. '2027-01-15 23:59 +01:00'); asked in a terminal",
+    )
+    init.add_argument(
+        "--team-rules",
+        help="who may hand in together (plain text, e.g. 'in pairs, one zip per pair'); asked in a terminal",
+    )
 
     demo = _command(
         commands,

@@ -81,6 +81,46 @@ def test_init_makes_a_course_and_refuses_to_overwrite_one(tmp_path, capsys):
     assert (tmp_path / "term1/source/ex08/nmf.ipynb").read_text() == "my edits"
 
 
+def test_init_refuses_a_deadline_it_cannot_read_and_makes_nothing(tmp_path, capsys):
+    for argv, words in (
+        (("--deadline", "the friday after next"), "--deadline: 'the friday after next' is not a date"),
+        (("--deadline", "2027-01-15 23:59"), "has no time zone"),
+        (("--team-rules", "<b onclick=x>pairs</b>"), "--team-rules: write plain text"),
+        (("--team-rules", " "), "--team-rules: empty"),
+    ):
+        err = _refused(capsys, "init", tmp_path / "term1", *argv)
+        assert words in err, err
+        assert not (tmp_path / "term1").exists()
+
+
+@pytest.mark.slow
+def test_init_states_the_rules_and_release_gives_nbgrader_the_deadline(tmp_path, capsys, monkeypatch):
+    from datetime import datetime
+
+    course = tmp_path / "term1"
+    rules = "in pairs,   one zip per pair"
+    status, out, err = _run(
+        capsys, "init", course, "--deadline", "2027-01-15 23:59 +01:00", "--team-rules", rules
+    )
+    assert status == 0, err
+    assert "deadline 2027-01-15 23:59 +01:00" in out
+    config = (course / "nbgrader_config.py").read_text()
+    assert "c.Policy.deadline = '2027-01-15 23:59:00+01:00'" in config
+    assert "c.Policy.team_rules = 'in pairs, one zip per pair'" in config
+    monkeypatch.chdir(course)
+    status, out, err = _run(capsys, "release")
+    assert status == 0, err
+    assert "due 2027-01-15 22:59 UTC" in out
+    for folder in ("source", "release"):  # the course's source, and what students get from it
+        intro = nbformat.read(course / folder / ASSIGNMENT / "nmf.ipynb", as_version=4).cells[0].source
+        assert "**Deadline:** 2027-01-15 23:59 +01:00." in intro
+        assert "**Team rules:** in pairs, one zip per pair\n" in intro + "\n"
+        assert "the one on your course page" not in intro
+        assert "hand in on your own" not in intro
+    with open_gradebook(course) as gradebook:
+        assert gradebook.find_assignment(ASSIGNMENT).duedate == datetime(2027, 1, 15, 22, 59)
+
+
 def test_kit_files_come_from_the_checkout_here_never_the_current_folder(tmp_path, monkeypatch):
     init_course(tmp_path / "other")
     monkeypatch.chdir(tmp_path / "other")  # a course folder of its own is not the kit
