@@ -56,13 +56,6 @@ def check_team_rules(text):
     return text
 
 
-def load(course):
-    """The :class:`Policy` of ``course``, from its nbgrader_config.py."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    return Policy(config=PyFileConfigLoader(CONFIG, path=str(Path(course))).load_config())
-
-
 def write(course, deadline="", team_rules="", assignment=ASSIGNMENT):
     """Record the policy in ``course``'s config and state it in its source notebook's introduction."""
     import nbformat
@@ -99,10 +92,11 @@ def give_nbgrader_the_deadline(course, assignment):
 
     from .course import course_directory
 
-    deadline = load(course).deadline
+    coursedir = course_directory(course)  # its config is the course's nbgrader_config.py
+    deadline = Policy(config=coursedir.config).deadline
     if not deadline:
         return None
     when = parse_deadline(deadline).astimezone(UTC)
-    with Gradebook(course_directory(course).db_url) as gradebook:  # nbgrader keeps naive UTC
+    with Gradebook(coursedir.db_url) as gradebook:  # nbgrader keeps naive UTC
         gradebook.update_or_create_assignment(assignment, duedate=when.replace(tzinfo=None))
     return when

@@ -4,10 +4,10 @@
 MovieLens-100k; without it the tests use the synthetic stand-in, and say so.
 
 The modules that grade large classes to test the grader itself (attacks, bad hand-ins, the
-sandbox, the cluster, hostile pages) grade on the synthetic stand-in (``synthetic_courses``,
+cluster, hostile pages) grade on the synthetic stand-in (``synthetic_courses``,
 ``synthetic_env``): what they check does not depend on the data, and a hand-in costs half
 the time there. The pipeline, the report, the fidelity corpus, the lectures, the release's
-validation and CI's newcomer demo grade and run on the real data.
+validation, the sandbox's bounds and CI's newcomer demo grade and run on the real data.
 """
 
 import os
